@@ -1,0 +1,254 @@
+package commands
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/prefect-secrets/prefect-secrets/proc"
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+// ReferencePrefix marks an environment variable whose value names a secret:
+// VAR=prefect-secret://NAME becomes VAR=<value of NAME> in the child.
+const ReferencePrefix = "prefect-secret://"
+
+// pristineVars are what --pristine keeps of the caller's environment; LC_*
+// variables are kept too.
+var pristineVars = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TZ", "TMPDIR"}
+
+// execInput is what exec needs, apart from the global flags.
+type execInput struct {
+	Secrets  []string // -s values: NAME or VAR=NAME
+	Context  bool
+	Pristine bool
+	Command  []string
+}
+
+// injection is one variable the child gets: Var=<value of Name>.
+type injection struct {
+	Var    string
+	Name   string
+	Origin string // how it was asked for: "-s ..." or "reference in $VAR"
+}
+
+func execCommand(g *globals) *cli.Command {
+	in := &execInput{}
+	return &cli.Command{
+		Name:      "exec",
+		Usage:     "run a command with secrets in its environment",
+		ArgsUsage: "-- COMMAND [ARGS...]",
+		Description: `Resolves every secret first; if any is missing, nothing is started and the
+error lists every missing name. Then prefect-secrets replaces itself with
+COMMAND (same pid), so the command keeps the terminal, stdin, stdout and
+stderr, gets every signal exactly once, and its exit status (or the signal
+that killed it) is prefect-secrets' own.
+
+Secrets reach the command three ways:
+  -s NAME              as the variable NAME
+  -s VAR=NAME          as the variable VAR
+  VAR=prefect-secret://NAME in the caller's environment: a reference,
+                       replaced by the value of NAME
+
+Examples:
+  prefect-secrets exec -s DB_PASSWORD -- python flow.py
+  prefect-secrets exec -s PGPASSWORD=DB_PASSWORD -- psql -h db
+  SLACK_URL=prefect-secret://SLACK_WEBHOOK_URL prefect-secrets exec -- ./notify.sh
+  prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
+  prefect-secrets exec --pristine -s TOKEN -- env`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "secret", Aliases: []string{"s"}, Usage: "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"},
+			&cli.BoolFlag{Name: "context", Usage: "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally", Destination: &in.Context},
+			&cli.BoolFlag{Name: "pristine", Usage: "start the command from a minimal environment (" + strings.Join(pristineVars, ", ") + ", LC_*) plus the secrets", Destination: &in.Pristine},
+		},
+		Action: func(c *cli.Context) error {
+			in.Secrets = c.StringSlice("secret")
+			in.Command = c.Args().Slice()
+			return g.exec(in)
+		},
+	}
+}
+
+func (g *globals) exec(in *execInput) error {
+	if len(in.Command) == 0 {
+		return usagef("usage: prefect-secrets exec [-s NAME]... -- COMMAND [ARGS...]", "exec needs a command to run")
+	}
+	wanted, err := g.injections(in.Secrets)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(wanted))
+	for _, w := range wanted {
+		names = append(names, w.Name)
+	}
+	chain, err := g.chain()
+	if err != nil {
+		return err
+	}
+	res := &resolve.Result{}
+	if len(names) > 0 {
+		if res, err = chain.Resolve(g.ctx(), names); err != nil {
+			return err
+		}
+	}
+	if len(res.Missing) > 0 {
+		return missingError(chain.NotFound(g.ctx(), res), wanted, res.Missing)
+	}
+	env, err := childEnv(g.io.Environ, in, wanted, res)
+	if err != nil {
+		return err
+	}
+	for _, w := range wanted {
+		g.logf("exec: $%s <- %s from %s (%s)", w.Var, resolve.QuoteName(w.Name), res.From[w.Name], w.Origin)
+	}
+	path, err := proc.LookPath(in.Command[0], envValue(env, "PATH"))
+	if err != nil {
+		return err
+	}
+	g.logf("exec: running %s", path)
+	return g.io.Exec(path, in.Command, env)
+}
+
+// injections gathers the variables to inject, from -s and from references,
+// checking every name and variable before anything is resolved.
+func (g *globals) injections(flags []string) ([]injection, error) {
+	var out []injection
+	byVar := make(map[string]int)
+	add := func(inj injection) error {
+		if i, dup := byVar[inj.Var]; dup {
+			if out[i].Name == inj.Name {
+				return nil
+			}
+			if strings.HasPrefix(out[i].Origin, "-s") && !strings.HasPrefix(inj.Origin, "-s") {
+				return nil // an explicit -s wins over a reference in the environment
+			}
+			return usagef("give each variable one secret", "variable %s is asked for twice: %s and %s", inj.Var, out[i].Origin, inj.Origin)
+		}
+		byVar[inj.Var] = len(out)
+		out = append(out, inj)
+		return nil
+	}
+	for _, s := range flags {
+		varName, name, hasVar := strings.Cut(s, "=")
+		if !hasVar {
+			name, varName = s, s
+		}
+		hint := "use -s NAME, or -s VAR=NAME to inject secret NAME as variable VAR"
+		switch {
+		case s == "":
+			return nil, usagef(hint, "malformed -s: it is empty")
+		case hasVar && varName == "":
+			return nil, usagef(hint, "malformed -s %s: the variable name before \"=\" is empty", resolve.QuoteName(s))
+		case hasVar && name == "":
+			return nil, usagef(hint, "malformed -s %s: the secret name after \"=\" is empty", resolve.QuoteName(s))
+		case hasVar && strings.Contains(name, "="):
+			return nil, usagef(hint, "malformed -s %s: more than one \"=\"", resolve.QuoteName(s))
+		}
+		if err := checkVar(varName); err != nil {
+			return nil, usagef(hint, "malformed -s %s: %v", resolve.QuoteName(s), err)
+		}
+		if err := resolve.CheckName(name); err != nil {
+			return nil, err
+		}
+		if err := add(injection{Var: varName, Name: name, Origin: "-s " + s}); err != nil {
+			return nil, err
+		}
+	}
+	refs := make([]injection, 0)
+	for _, kv := range g.io.Environ {
+		k, v, _ := strings.Cut(kv, "=")
+		name, isRef := strings.CutPrefix(v, ReferencePrefix)
+		if !isRef {
+			continue
+		}
+		if err := resolve.CheckName(name); err != nil {
+			return nil, fmt.Errorf("reference in $%s: %w", k, err)
+		}
+		refs = append(refs, injection{Var: k, Name: name, Origin: "reference in $" + k})
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Var < refs[j].Var })
+	for _, r := range refs {
+		if err := add(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkVar checks a variable name the child's environment can hold.
+func checkVar(v string) error {
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f || r == '=' {
+			return fmt.Errorf("variable name %s holds a space or control character", resolve.QuoteName(v))
+		}
+	}
+	return nil
+}
+
+// missingError adds to the not-found error which flag or reference asked
+// for each missing name.
+func missingError(err error, wanted []injection, missing []string) error {
+	var e *resolve.Error
+	if len(missing) == 0 || !asError(err, &e) {
+		return err
+	}
+	var asked []string
+	for _, w := range wanted {
+		if slices.Contains(missing, w.Name) {
+			asked = append(asked, w.Origin)
+		}
+	}
+	e.Msg += "; asked for by " + strings.Join(asked, ", ") + "; nothing was run"
+	return e
+}
+
+// childEnv builds the child's environment: the caller's (or the pristine
+// minimum), without the reference variables' markers, plus every injection.
+func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.Result) ([]string, error) {
+	set := make(map[string]string)
+	for _, w := range wanted {
+		v := res.Values[w.Name].Reveal()
+		if bytes.IndexByte(v, 0) >= 0 {
+			return nil, &resolve.Error{Kind: resolve.ErrBadInput,
+				Msg:  fmt.Sprintf("the value of %s holds a NUL byte, which an environment variable cannot", resolve.QuoteName(w.Name)),
+				Hint: "use prefect-secrets get " + w.Name + " to read it as bytes"}
+		}
+		set[w.Var] = string(v)
+		if in.Context {
+			set[resolve.ContextPrefix+w.Name] = string(v)
+		}
+	}
+	env := make([]string, 0, len(environ)+len(set))
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, replaced := set[k]; replaced {
+			continue
+		}
+		if in.Pristine && !slices.Contains(pristineVars, k) && !strings.HasPrefix(k, "LC_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+set[k])
+	}
+	return env, nil
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

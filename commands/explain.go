@@ -1,0 +1,96 @@
+package commands
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+func explainCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "explain",
+		Usage:     "show which source answers for a name and which it shadows (never a value)",
+		ArgsUsage: "NAME",
+		Description: `Asks every source in order, not only up to the first that has the name, and
+says for each whether it has it, which one wins, and why a source was
+skipped or disabled. Exits 66 when no source has the name.
+
+Examples:
+  prefect-secrets explain DB_PASSWORD
+  prefect-secrets --sources env,context explain API_TOKEN`,
+		Action: func(c *cli.Context) error {
+			if err := exactArgs(c, "NAME"); err != nil {
+				return err
+			}
+			return g.explain(c.Args().First())
+		},
+	}
+}
+
+func (g *globals) explain(name string) error {
+	if err := resolve.CheckName(name); err != nil {
+		return err
+	}
+	chain, err := g.chain()
+	if err != nil {
+		return err
+	}
+	order, _, _ := g.sourceOrder()
+	findings := chain.Explain(g.ctx(), name)
+	green := g.io.paint(g.io.OutTTY, color.FgGreen, color.Bold)
+	dim := g.io.paint(g.io.OutTTY, color.Faint)
+	w := g.io.Out
+	fmt.Fprintf(w, "secret %s:\n", resolve.QuoteName(name))
+	found := false
+	for i, f := range findings {
+		fmt.Fprintf(w, "  %d. %-8s ", i+1, f.Source)
+		switch f.State {
+		case resolve.Has:
+			origin := ""
+			if o, ok := chain.Sources[i].(interface{ Origin(string) string }); ok {
+				origin = o.Origin(name)
+			}
+			if f.Wins {
+				found = true
+				fmt.Fprint(w, green.Sprint("has it: wins"))
+			} else {
+				fmt.Fprint(w, "has it: shadowed by an earlier source")
+			}
+			if origin != "" {
+				fmt.Fprintf(w, " (%s)", origin)
+			}
+		case resolve.Lacks:
+			fmt.Fprint(w, "does not have it")
+		case resolve.Skipped:
+			fmt.Fprintf(w, "skipped: %s", f.Reason)
+			if f.Hint != "" {
+				fmt.Fprintf(w, " (%s)", f.Hint)
+			}
+		case resolve.Failed:
+			fmt.Fprintf(w, "failed: %s", f.Reason)
+		}
+		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+f.Where))
+	}
+	for _, s := range knownSources {
+		if !slices.Contains(order, s) {
+			fmt.Fprintf(w, "  -  %-8s disabled: not in the source order (add it with --sources)\n", s)
+		}
+	}
+	// get would fail on a source that fails before the winner: so does explain.
+	for _, f := range findings {
+		if f.Wins {
+			break
+		}
+		if f.State == resolve.Failed {
+			return f.Err
+		}
+	}
+	if !found {
+		return &resolve.Error{Kind: resolve.ErrNotFound, Msg: fmt.Sprintf("secret %s not found in any source", resolve.QuoteName(name))}
+	}
+	return nil
+}

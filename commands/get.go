@@ -1,0 +1,130 @@
+package commands
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+// getInput is what get needs, apart from the global flags.
+type getInput struct {
+	Name string
+	JSON bool
+}
+
+func getCommand(g *globals) *cli.Command {
+	in := &getInput{}
+	return &cli.Command{
+		Name:      "get",
+		Usage:     "print a secret's value on stdout",
+		ArgsUsage: "NAME",
+		Description: `Prints the exact bytes of the value. A newline is added only when stdout is a
+terminal, so $(prefect-secrets get NAME) and redirections keep the value as
+it is stored. A structured value (a TOML table, number or boolean) prints as
+its JSON text.
+
+Examples:
+  prefect-secrets get SLACK_WEBHOOK_URL
+  curl -H "Authorization: Bearer $(prefect-secrets get API_TOKEN)" ...
+  prefect-secrets get --json DB_CONFIG | jq .host
+  prefect-secrets --sources env get PATH`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the value as JSON (a string, or the structured value itself)", Destination: &in.JSON},
+		},
+		Action: func(c *cli.Context) error {
+			if err := exactArgs(c, "NAME"); err != nil {
+				return err
+			}
+			in.Name = c.Args().First()
+			return g.get(in)
+		},
+	}
+}
+
+func (g *globals) get(in *getInput) error {
+	if err := resolve.CheckName(in.Name); err != nil {
+		return err
+	}
+	chain, err := g.chain()
+	if err != nil {
+		return err
+	}
+	res, err := chain.Resolve(g.ctx(), []string{in.Name})
+	if err != nil {
+		return err
+	}
+	if len(res.Missing) > 0 {
+		return chain.NotFound(g.ctx(), res)
+	}
+	v := res.Values[in.Name]
+	g.logf("get: %s from %s (%d bytes)", resolve.QuoteName(in.Name), res.From[in.Name], v.Len())
+	out := v.Reveal()
+	if in.JSON {
+		if out, err = jsonValue(in.Name, v); err != nil {
+			return err
+		}
+		out = append(out, '\n')
+	} else if g.io.OutTTY {
+		out = append(out[:len(out):len(out)], '\n')
+	}
+	if _, err := g.io.Out.Write(out); err != nil {
+		return fmt.Errorf("writing the value to stdout: %w", err)
+	}
+	return nil
+}
+
+// jsonValue is the JSON form of a value: a structured value is its JSON
+// text; any other is a JSON string holding its exact text. A value that is
+// not UTF-8 has no exact JSON string, and is refused rather than altered.
+func jsonValue(name string, v resolve.Secret) ([]byte, error) {
+	b := v.Reveal()
+	if v.IsJSON() {
+		return append([]byte(nil), b...), nil
+	}
+	if !utf8.Valid(b) {
+		return nil, &resolve.Error{Kind: resolve.ErrBadInput,
+			Msg:  fmt.Sprintf("the value of %s is not valid UTF-8, which a JSON string cannot hold exactly", resolve.QuoteName(name)),
+			Hint: "use get without --json for the raw bytes"}
+	}
+	return appendJSONString(make([]byte, 0, len(b)+2), b), nil
+}
+
+// appendJSONString writes s as a JSON string, escaping only what JSON
+// requires (quote, backslash, control characters) plus U+2028 and U+2029,
+// so the text round-trips byte for byte.
+func appendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}

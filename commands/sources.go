@@ -1,0 +1,107 @@
+package commands
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+// defaultSources is the order used when neither --sources nor
+// PREFECT_SECRETS_SOURCES is given.
+const defaultSources = "context"
+
+// knownSources are the names --sources takes, each with its constructor.
+var knownSources = []string{"context", "env"}
+
+// sourceOrder returns the sources to ask, in order, and whether the user
+// named them (then an absent source is an error, not a skip).
+func (g *globals) sourceOrder() ([]string, bool, error) {
+	spec, from := g.sources, "--sources"
+	if spec == "" {
+		spec, from = g.io.Getenv("PREFECT_SECRETS_SOURCES"), "PREFECT_SECRETS_SOURCES"
+	}
+	if spec == "" {
+		return strings.Split(defaultSources, ","), false, nil
+	}
+	hint := "known sources: " + strings.Join(knownSources, ", ") + "; e.g. --sources env,context"
+	var order []string
+	for _, s := range strings.Split(spec, ",") {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return nil, false, usagef(hint, "%s has an empty source name in %q", from, spec)
+		case !slices.Contains(knownSources, s):
+			return nil, false, usagef(hint, "unknown source %q in %s", s, from)
+		case slices.Contains(order, s):
+			return nil, false, usagef(hint, "source %q is named twice in %s", s, from)
+		}
+		order = append(order, s)
+	}
+	return order, true, nil
+}
+
+// chain builds the chain of sources this command asks.
+func (g *globals) chain() (*resolve.Chain, error) {
+	order, explicit, err := g.sourceOrder()
+	if err != nil {
+		return nil, err
+	}
+	c := &resolve.Chain{Explicit: explicit}
+	for _, name := range order {
+		c.Sources = append(c.Sources, g.source(name))
+	}
+	if g.verbose {
+		g.logf("sources: %s", strings.Join(order, ", "))
+		c.Trace = g.trace
+	}
+	return c, nil
+}
+
+func (g *globals) source(name string) resolve.Source {
+	switch name {
+	case "env":
+		return resolve.Env{Environ: g.io.Environ}
+	default:
+		return &resolve.Context{Environ: g.io.Environ, ConfigPath: g.userConfigPath()}
+	}
+}
+
+// userConfigPath is Prefect 1's user config file: PREFECT__USER_CONFIG_PATH,
+// else ~/.prefect/config.toml; a leading ~ is the home directory.
+func (g *globals) userConfigPath() string {
+	home := g.io.Getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	p := g.io.Getenv("PREFECT__USER_CONFIG_PATH")
+	if p == "" {
+		p = "~/.prefect/config.toml"
+	}
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home == "" {
+			return ""
+		}
+		p = filepath.Join(home, p[1:])
+	}
+	return p
+}
+
+func (g *globals) trace(ev resolve.TraceEvent) {
+	took := ev.Took.Round(time.Microsecond)
+	switch {
+	case ev.Err != nil:
+		g.logf("%s: %s failed after %s: %v", ev.Source, ev.Op, took, ev.Err)
+	case ev.Op == "lookup":
+		q := make([]string, len(ev.Asked))
+		for i, n := range ev.Asked {
+			q[i] = resolve.QuoteName(n)
+		}
+		g.logf("%s: lookup %s: found %d of %d in %s", ev.Source, strings.Join(q, ", "), ev.Found, len(ev.Asked), took)
+	default:
+		g.logf("%s: %s: %d names in %s", ev.Source, ev.Op, ev.Found, took)
+	}
+}

@@ -1,0 +1,97 @@
+// Package proc starts the child command of exec: it finds the program as a
+// shell would and hands the process over to it.
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Shell conventions for a command that cannot be run.
+const (
+	CodeNotExecutable = 126
+	CodeNotFound      = 127
+)
+
+// StartError says why the command could not be started. Code is the exit
+// status a shell would give for it (126 or 127).
+type StartError struct {
+	Command string
+	Code    int
+	Reason  string
+	Hint    string
+}
+
+func (e *StartError) Error() string {
+	return fmt.Sprintf("cannot run %q: %s", e.Command, e.Reason)
+}
+
+// ExitStatus carries a child's exit code where the process could not be
+// replaced by the child (Windows) and had to wait for it.
+type ExitStatus struct{ Code int }
+
+func (e *ExitStatus) Error() string { return fmt.Sprintf("child exited with status %d", e.Code) }
+
+// LookPath finds file the way a POSIX shell does, in the PATH the child will
+// have (pathEnv), not in ours: a name with a slash is taken as it is; else
+// each PATH entry is tried in order (an empty entry is the current
+// directory) and the first executable regular file wins. A match that is
+// not executable gives 126, no match at all 127.
+func LookPath(file, pathEnv string) (string, error) {
+	if file == "" {
+		return "", &StartError{Command: file, Code: CodeNotFound, Reason: "the command is empty"}
+	}
+	if strings.ContainsRune(file, os.PathSeparator) || (os.PathSeparator != '/' && strings.ContainsRune(file, '/')) {
+		return file, checkExecutable(file)
+	}
+	var firstErr error
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		for _, candidate := range candidates(filepath.Join(dir, file)) {
+			err := checkExecutable(candidate)
+			if err == nil {
+				return candidate, nil
+			}
+			var se *StartError
+			if firstErr == nil && errors.As(err, &se) && se.Code == CodeNotExecutable {
+				firstErr = err
+			}
+		}
+	}
+	if firstErr != nil {
+		return "", firstErr
+	}
+	return "", &StartError{Command: file, Code: CodeNotFound, Reason: "command not found in PATH",
+		Hint: "check the spelling, or give its path (./flow.py); with --pristine the child's PATH is the one you had"}
+}
+
+func checkExecutable(path string) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &StartError{Command: path, Code: CodeNotFound, Reason: "no such file"}
+	case err != nil:
+		return &StartError{Command: path, Code: CodeNotExecutable, Reason: reason(err)}
+	case info.IsDir():
+		return &StartError{Command: path, Code: CodeNotExecutable, Reason: "it is a directory"}
+	case !isExecutable(path, info):
+		return &StartError{Command: path, Code: CodeNotExecutable, Reason: "permission denied (not executable)",
+			Hint: "make it executable (chmod +x) or run it through its interpreter"}
+	}
+	return nil
+}
+
+// reason is an OS error without the path it repeats.
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,289 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Chain asks its sources in order. Each source is asked once, for the names
+// still missing, so a later source (a keyring, an API) is never asked for a
+// name an earlier one already has.
+type Chain struct {
+	Sources []Source
+	// Explicit is set when the user named the sources: then a source that is
+	// absent from this machine is an error, not a skip.
+	Explicit bool
+	// Trace, if set, is told of every call to a source (never of values).
+	Trace func(TraceEvent)
+}
+
+// TraceEvent describes one call to a source, for --verbose.
+type TraceEvent struct {
+	Source string
+	Op     string   // "lookup" or "names"
+	Asked  []string // names asked for (lookup)
+	Found  int      // how many it had
+	Took   time.Duration
+	Err    error
+}
+
+// Skip records a source that was skipped and why.
+type Skip struct {
+	Source string
+	Reason string
+	Hint   string
+}
+
+// Result is what Resolve found.
+type Result struct {
+	Values  map[string]Secret
+	From    map[string]string // name -> the source that had it
+	Missing []string          // names no source had, in the order asked
+	Asked   []string          // sources that were asked, in order
+	Skipped []Skip
+}
+
+func (c *Chain) trace(ev TraceEvent) {
+	if c.Trace != nil {
+		c.Trace(ev)
+	}
+}
+
+// absent turns an *AbsentError into a skip in the default chain, and leaves
+// every other error (and an absent source the user named) as it is.
+func (c *Chain) absent(err error) (Skip, bool) {
+	var ae *AbsentError
+	if c.Explicit || !errors.As(err, &ae) {
+		return Skip{}, false
+	}
+	return Skip{Source: ae.Source, Reason: ae.Reason, Hint: ae.Hint}, true
+}
+
+// Resolve finds each of names (deduplicated, order kept). A source that
+// fails while names are still missing is an error naming them.
+func (c *Chain) Resolve(ctx context.Context, names []string) (*Result, error) {
+	res := &Result{Values: make(map[string]Secret), From: make(map[string]string)}
+	missing := dedupe(names)
+	for _, src := range c.Sources {
+		if len(missing) == 0 {
+			break
+		}
+		start := time.Now()
+		got, err := src.Lookup(ctx, missing)
+		c.trace(TraceEvent{Source: src.Name(), Op: "lookup", Asked: missing, Found: len(got), Took: time.Since(start), Err: err})
+		if err != nil {
+			if skip, ok := c.absent(err); ok {
+				res.Skipped = append(res.Skipped, skip)
+				continue
+			}
+			return nil, sourceError(src, missing, err)
+		}
+		res.Asked = append(res.Asked, src.Name())
+		still := missing[:0:0]
+		for _, n := range missing {
+			if v, ok := got[n]; ok {
+				res.Values[n] = v
+				res.From[n] = src.Name()
+			} else {
+				still = append(still, n)
+			}
+		}
+		missing = still
+	}
+	res.Missing = missing
+	return res, nil
+}
+
+// sourceError wraps a source's failure with the names it was needed for. An
+// *Error of the source's own (a bad config file) already says enough.
+func sourceError(src Source, names []string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	kind := ErrUnavailable
+	if errors.Is(err, ErrDenied) {
+		kind = ErrDenied
+	}
+	hint := ""
+	var ae *AbsentError
+	if errors.As(err, &ae) {
+		hint = ae.Hint
+	}
+	return &Error{Kind: kind, Msg: fmt.Sprintf("%s source failed looking up %s", src.Name(), quoteNames(names)), Hint: hint, Err: err}
+}
+
+// NotFound is the error for res.Missing: it names the sources looked in,
+// those skipped and why, and for each missing name a known name that
+// differs from it only in case.
+func (c *Chain) NotFound(ctx context.Context, res *Result) error {
+	msg := "secret " + quoteNames(res.Missing) + " not found"
+	if len(res.Missing) > 1 {
+		msg = "secrets " + quoteNames(res.Missing) + " not found"
+	}
+	if len(res.Asked) > 0 {
+		msg += " (looked in: " + strings.Join(res.Asked, ", ") + ")"
+	} else {
+		msg += " (no source could be asked)"
+	}
+	var hints []string
+	for _, s := range res.Skipped {
+		h := fmt.Sprintf("the %s source was skipped: %s", s.Source, s.Reason)
+		if s.Hint != "" {
+			h += " (" + s.Hint + ")"
+		}
+		hints = append(hints, h)
+	}
+	known := c.knownNames(ctx, res.Asked)
+	for _, n := range res.Missing {
+		var alike []string
+		for k := range known {
+			if k != n && strings.EqualFold(k, n) {
+				alike = append(alike, QuoteName(k))
+			}
+		}
+		sort.Strings(alike)
+		if len(alike) > 0 {
+			hints = append(hints, fmt.Sprintf("names are case-sensitive: did you mean %s instead of %s?", strings.Join(alike, " or "), QuoteName(n)))
+		}
+	}
+	return &Error{Kind: ErrNotFound, Msg: msg, Hint: strings.Join(hints, "\n")}
+}
+
+// knownNames collects the names of the sources already asked; a failure here
+// only costs a suggestion.
+func (c *Chain) knownNames(ctx context.Context, asked []string) map[string]bool {
+	known := make(map[string]bool)
+	for _, src := range c.Sources {
+		if !slices.Contains(asked, src.Name()) {
+			continue
+		}
+		names, err := src.Names(ctx)
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			known[n] = true
+		}
+	}
+	return known
+}
+
+// Finding is what one source says about one name, for explain.
+type Finding struct {
+	Source string
+	Where  string
+	State  State
+	Reason string // why skipped, or what failed
+	Hint   string
+	Err    error // what failed, for State Failed
+	Wins   bool
+}
+
+// State is a source's answer about a name.
+type State int
+
+const (
+	Has State = iota
+	Lacks
+	Skipped
+	Failed
+)
+
+// Explain asks every source about name (not only up to the first that has
+// it, so shadowed values show) and marks the one that wins.
+func (c *Chain) Explain(ctx context.Context, name string) []Finding {
+	var out []Finding
+	won := false
+	for _, src := range c.Sources {
+		f := Finding{Source: src.Name(), Where: src.Where()}
+		start := time.Now()
+		got, err := src.Lookup(ctx, []string{name})
+		c.trace(TraceEvent{Source: src.Name(), Op: "lookup", Asked: []string{name}, Found: len(got), Took: time.Since(start), Err: err})
+		switch {
+		case err != nil:
+			if skip, ok := c.absent(err); ok {
+				f.State, f.Reason, f.Hint = Skipped, skip.Reason, skip.Hint
+			} else {
+				f.Err = sourceError(src, []string{name}, err)
+				f.State, f.Reason, f.Hint = Failed, err.Error(), HintText(f.Err)
+			}
+		case len(got) > 0:
+			f.State = Has
+			f.Wins = !won
+			won = true
+		default:
+			f.State = Lacks
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Listing is one name and the sources that have it, the winner first.
+type Listing struct {
+	Name   string   `json:"name"`
+	Source string   `json:"source"`
+	AlsoIn []string `json:"also_in"`
+}
+
+// List gathers every name every source knows. A source that fails is an
+// error: a partial list would hide names.
+func (c *Chain) List(ctx context.Context) ([]Listing, []Skip, error) {
+	byName := make(map[string]*Listing)
+	var skipped []Skip
+	for _, src := range c.Sources {
+		start := time.Now()
+		names, err := src.Names(ctx)
+		c.trace(TraceEvent{Source: src.Name(), Op: "names", Found: len(names), Took: time.Since(start), Err: err})
+		if err != nil {
+			if skip, ok := c.absent(err); ok {
+				skipped = append(skipped, skip)
+				continue
+			}
+			var e *Error
+			if errors.As(err, &e) {
+				return nil, nil, err
+			}
+			return nil, nil, &Error{Kind: ErrUnavailable, Msg: src.Name() + " source failed listing names", Err: err}
+		}
+		for _, n := range names {
+			if l, ok := byName[n]; ok {
+				if l.Source != src.Name() && !slices.Contains(l.AlsoIn, src.Name()) {
+					l.AlsoIn = append(l.AlsoIn, src.Name())
+				}
+				continue
+			}
+			byName[n] = &Listing{Name: n, Source: src.Name(), AlsoIn: []string{}}
+		}
+	}
+	out := make([]Listing, 0, len(byName))
+	for _, l := range byName {
+		out = append(out, *l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, skipped, nil
+}
+
+func dedupe(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func quoteNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = QuoteName(n)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,61 @@
+package resolve
+
+import (
+	"fmt"
+)
+
+// Redacted is what every printing path shows in place of a secret value.
+const Redacted = "[redacted]"
+
+// Secret holds a secret value. Its String, GoString, Format and MarshalJSON
+// all print Redacted, so fmt verbs, logs, %+v of a struct holding one, JSON
+// encoding and panics cannot show the value. Only Reveal gives the bytes, and
+// only the code that writes them to stdout or into a child's environment calls
+// it.
+//
+// The bytes sit behind a pointer: fmt prints the fields of a struct it cannot
+// call methods on (unexported fields) by walking them, and a pointer met that
+// way prints as an address, never as what it points to.
+type Secret struct {
+	p *secretBytes
+}
+
+type secretBytes struct {
+	b      []byte
+	isJSON bool
+}
+
+// NewSecret wraps the text of a value. The bytes are copied.
+func NewSecret(b []byte) Secret {
+	return Secret{p: &secretBytes{b: append([]byte(nil), b...)}}
+}
+
+// NewJSONSecret wraps a structured value (an object, a number, a boolean)
+// held as its JSON text.
+func NewJSONSecret(jsonText []byte) Secret {
+	return Secret{p: &secretBytes{b: append([]byte(nil), jsonText...), isJSON: true}}
+}
+
+// Reveal returns the exact bytes of the value. Callers must not keep or
+// print them anywhere but their one intended destination.
+func (s Secret) Reveal() []byte {
+	if s.p == nil {
+		return nil
+	}
+	return s.p.b
+}
+
+// IsJSON reports whether the value is structured and its bytes are JSON text.
+func (s Secret) IsJSON() bool { return s.p != nil && s.p.isJSON }
+
+// Len is the value's length in bytes; safe to log.
+func (s Secret) Len() int { return len(s.Reveal()) }
+
+func (s Secret) String() string   { return Redacted }
+func (s Secret) GoString() string { return Redacted }
+
+// Format covers every verb (%s, %v, %q, %x, %d, ...), so none reaches the bytes.
+func (s Secret) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(Redacted)) }
+
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
