@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"prefect-secrets": func() { os.Exit(run(os.Args)) },
+		"exits":           exitsMain,
+		"ptyrun":          ptyrunMain,
+	})
+}
+
+// TestScripts runs the scenarios in testdata/*.txtar against the real
+// binary (this test binary, re-executed as prefect-secrets).
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			env.Setenv("HOME", home)
+			env.Setenv("USER", "flow")
+			return os.MkdirAll(home, 0o755)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfile": cmdWaitfile,
+			"signal":   cmdSignal,
+			"chomp":    cmdChomp,
+		},
+		RequireExplicitExec: true,
+	})
+}
+
+var signals = map[string]syscall.Signal{
+	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
+	"TERM": syscall.SIGTERM, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2,
+}
+
+// exits [-pidfile F] [-setpgid] WANT PROG [ARGS...] runs PROG with this
+// process's stdin, stdout, stderr and environment, and checks how it ended:
+// WANT is an exit code (0, 2, 255, ...) or SIGNAME ("SIGTERM") for "killed
+// by that signal". -pidfile writes PROG's pid to F once it started;
+// -setpgid puts PROG in a process group of its own, as a shell's job
+// control does.
+func exitsMain() {
+	fs := flag.NewFlagSet("exits", flag.ExitOnError)
+	pidfile := fs.String("pidfile", "", "")
+	setpgid := fs.Bool("setpgid", false, "")
+	_ = fs.Parse(os.Args[1:])
+	args := fs.Args()
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: exits [-pidfile F] [-setpgid] CODE|SIGNAME PROG [ARGS...]")
+		os.Exit(2)
+	}
+	want := args[0]
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: *setpgid}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "exits: %v\n", err)
+		os.Exit(2)
+	}
+	if *pidfile != "" {
+		if err := os.WriteFile(*pidfile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "exits: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		fmt.Fprintf(os.Stderr, "exits: %v\n", err)
+		os.Exit(2)
+	}
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	got := strconv.Itoa(ws.ExitStatus())
+	if ws.Signaled() {
+		got = "SIG" + signalName(ws.Signal())
+	}
+	if got != want {
+		fmt.Fprintf(os.Stderr, "exits: %s ended with %s, want %s\n", args[1], got, want)
+		os.Exit(1)
+	}
+}
+
+func signalName(s syscall.Signal) string {
+	for name, sig := range signals {
+		if sig == s {
+			return name
+		}
+	}
+	return strconv.Itoa(int(s))
+}
+
+// ptyrun PROG [ARGS...] runs PROG with stdin, stdout and stderr on a new
+// pseudo-terminal and copies what the terminal showed to stdout, so a
+// script can check what a user would see. It exits as PROG did.
+func ptyrunMain() {
+	cmd := exec.Command(os.Args[1], os.Args[2:]...)
+	f, err := pty.Start(cmd)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ptyrun: %v\n", err)
+		os.Exit(2)
+	}
+	var out bytes.Buffer
+	_, _ = io.Copy(&out, f) // ends with EIO once the child closes the terminal
+	err = cmd.Wait()
+	f.Close()
+	os.Stdout.Write(out.Bytes())
+	if err != nil {
+		os.Exit(cmd.ProcessState.ExitCode())
+	}
+}
+
+// waitfile FILE waits (up to 10s) until FILE exists and is not empty.
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	path := ts.MkAbs(args[0])
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not appear within 10s", args[0])
+}
+
+// signal SIGNAME [-group] PIDFILE sends a signal to the pid written in
+// PIDFILE, or with -group to its whole process group, as a terminal does
+// for Ctrl-C.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: signal SIGNAME [-group] PIDFILE")
+	}
+	sig, ok := signals[args[0]]
+	if !ok {
+		ts.Fatalf("unknown signal %s", args[0])
+	}
+	group := args[1] == "-group"
+	if group {
+		args = args[1:]
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[1])))
+	ts.Check(err)
+	if group {
+		pid = -pid
+	}
+	ts.Check(syscall.Kill(pid, sig))
+}
+
+// chomp FILE removes one trailing newline from FILE: a txtar file section
+// always ends in one, and get's output must be compared byte for byte.
+func cmdChomp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: chomp FILE")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, bytes.TrimSuffix(data, []byte("\n")), 0o644))
+}
