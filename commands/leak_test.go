@@ -1,0 +1,127 @@
+package commands
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// canary is planted as a secret value; no stderr, verbose line, error or
+// argv may ever show it.
+const canary = "canary-7f3a91-DO-NOT-PRINT"
+
+// leakCase is one command line run against a planted canary.
+type leakCase struct {
+	name   string
+	args   []string
+	config string // the user config file's contents; "" for none
+	env    []string
+	// stdoutMayShow is set where the command's purpose is to print the value.
+	stdoutMayShow bool
+}
+
+func TestCanaryNeverLeaks(t *testing.T) {
+	brokenTOML := "[context.secrets]\nBROKEN = " + canary + "\n"
+	cases := []leakCase{
+		{name: "get", args: []string{"get", "CANARY"}, stdoutMayShow: true},
+		{name: "get json", args: []string{"get", "--json", "CANARY"}, stdoutMayShow: true},
+		{name: "get from file", args: []string{"get", "FILE_CANARY"}, config: "[context.secrets]\nFILE_CANARY = \"" + canary + "\"\n", stdoutMayShow: true},
+		{name: "get nested", args: []string{"get", "NESTED"}, env: []string{"PREFECT__CONTEXT__SECRETS__NESTED__KEY=" + canary}, stdoutMayShow: true},
+		{name: "get miss", args: []string{"get", "canary"}},
+		{name: "get miss other", args: []string{"get", "OTHER"}},
+		{name: "get invalid name", args: []string{"get", "A__B"}},
+		{name: "get env source", args: []string{"--sources", "env,context", "get", "PREFECT__CONTEXT__SECRETS__CANARY"}, stdoutMayShow: true},
+		{name: "get broken config", args: []string{"get", "CANARY"}, config: brokenTOML},
+		{name: "list broken config", args: []string{"list"}, config: brokenTOML},
+		{name: "explain broken config", args: []string{"explain", "CANARY"}, config: brokenTOML},
+		{name: "exec broken config", args: []string{"exec", "-s", "CANARY", "--", "true"}, config: brokenTOML},
+		{name: "get conflict", args: []string{"get", "CONFLICT"}, env: []string{"PREFECT__CONTEXT__SECRETS__CONFLICT=" + canary, "PREFECT__CONTEXT__SECRETS__CONFLICT__X=" + canary}},
+		{name: "get non-utf8 json", args: []string{"get", "--json", "BINARY"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}},
+		{name: "list", args: []string{"list"}},
+		{name: "list json", args: []string{"list", "--json"}},
+		{name: "list env", args: []string{"--sources", "context,env", "list"}},
+		{name: "explain", args: []string{"explain", "CANARY"}},
+		{name: "explain miss", args: []string{"explain", "canary"}},
+		{name: "exec", args: []string{"exec", "-s", "CANARY", "--", "true"}},
+		{name: "exec renamed", args: []string{"exec", "-s", "X=CANARY", "--context", "--", "true"}},
+		{name: "exec reference", args: []string{"exec", "--", "true"}, env: []string{"REF=prefect-secret://CANARY"}},
+		{name: "exec missing", args: []string{"exec", "-s", "CANARY", "-s", "MISSING", "--", "true"}},
+		{name: "exec not found", args: []string{"exec", "-s", "CANARY", "--", "no-such-command-here"}},
+		{name: "exec not executable", args: []string{"exec", "-s", "CANARY", "--", "/etc/hostname"}},
+		{name: "exec malformed -s", args: []string{"exec", "-s", "X=", "--", "true"}},
+		{name: "exec NUL", args: []string{"exec", "-s", "NUL", "--", "true"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n"},
+		{name: "unknown source", args: []string{"--sources", "nope", "get", "CANARY"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			env := append([]string{
+				"HOME=" + home,
+				"PATH=" + os.Getenv("PATH"),
+				"PREFECT__CONTEXT__SECRETS__CANARY=" + canary,
+			}, tc.env...)
+			if tc.config != "" {
+				path := filepath.Join(home, "config.toml")
+				if err := os.WriteFile(path, []byte(tc.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				env = append(env, "PREFECT__USER_CONFIG_PATH="+path)
+			}
+			var out, errOut bytes.Buffer
+			var childArgv []string
+			io := &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: env,
+				Exec: func(path string, argv, env []string) error {
+					childArgv = argv
+					return nil
+				}}
+			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
+			if err != nil {
+				io.Report(err)
+			}
+			if strings.Contains(errOut.String(), canary[:12]) {
+				t.Errorf("stderr shows the canary:\n%s", errOut.String())
+			}
+			if err != nil && strings.Contains(err.Error(), canary[:12]) {
+				t.Errorf("the error shows the canary: %v", err)
+			}
+			if !tc.stdoutMayShow && strings.Contains(out.String(), canary[:12]) {
+				t.Errorf("stdout shows the canary:\n%s", out.String())
+			}
+			for _, a := range childArgv {
+				if strings.Contains(a, canary[:12]) {
+					t.Errorf("the child's argv shows the canary: %q", childArgv)
+				}
+			}
+		})
+	}
+}
+
+// TestCanaryReachesOnlyItsPlaces checks the positive side: the value does
+// arrive where the command puts it on purpose, exactly.
+func TestCanaryReachesOnlyItsPlaces(t *testing.T) {
+	var out, errOut bytes.Buffer
+	var childEnv []string
+	io := &IO{Out: &out, Err: &errOut,
+		Environ: []string{"PATH=/bin", "PREFECT__CONTEXT__SECRETS__CANARY=" + canary, "REF=prefect-secret://CANARY"},
+		Exec: func(path string, argv, env []string) error {
+			childEnv = env
+			return nil
+		}}
+	if err := New(io, "test").Run([]string{"prefect-secrets", "--verbose", "exec", "-s", "X=CANARY", "--", "true"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"X=" + canary, "REF=" + canary} {
+		found := false
+		for _, kv := range childEnv {
+			found = found || kv == want
+		}
+		if !found {
+			t.Errorf("child env lacks %q: %q", want, childEnv)
+		}
+	}
+	if strings.Contains(errOut.String(), canary) || out.Len() != 0 {
+		t.Errorf("exec printed the value: stdout %q stderr %q", out.String(), errOut.String())
+	}
+}
