@@ -1,0 +1,413 @@
+//go:build linux
+
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+const (
+	platformKeyring = "Secret Service"
+	maxValueBytes   = 0 // the Secret Service has no limit of its own
+
+	ssName       = "org.freedesktop.secrets"
+	ssPath       = dbus.ObjectPath("/org/freedesktop/secrets")
+	ssService    = "org.freedesktop.Secret.Service"
+	ssCollection = "org.freedesktop.Secret.Collection"
+	ssItem       = "org.freedesktop.Secret.Item"
+	noPrompt     = dbus.ObjectPath("/")
+
+	hintStartKeyring = "start one: dbus-run-session -- $SHELL, then gnome-keyring-daemon --unlock --components=secrets (it reads a password on stdin); see the README"
+	hintHung         = "is the keyring daemon stopped or hung? resume it (kill -CONT) or restart gnome-keyring-daemon; --timeout sets the deadline"
+	hintLocked       = "unlock it: log in to your desktop session, or run gnome-keyring-daemon --replace --unlock --components=secrets with the password on stdin"
+)
+
+// ssSecret is the Secret Service's Secret struct (oayays).
+type ssSecret struct {
+	Session     dbus.ObjectPath
+	Parameters  []byte
+	Value       []byte
+	ContentType string
+}
+
+// secretService speaks the freedesktop Secret Service API over D-Bus. One
+// connection and one session serve every call of a command; every call has
+// its own deadline.
+type secretService struct {
+	service string
+	timeout time.Duration
+	getenv  func(string) string
+
+	address string
+	conn    *dbus.Conn
+	obj     dbus.BusObject
+	session dbus.ObjectPath
+	openErr error
+}
+
+func newBackend(service string, timeout time.Duration, getenv func(string) string) backend {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return &secretService{service: service, timeout: timeout, getenv: getenv}
+}
+
+func (s *secretService) where() string {
+	return fmt.Sprintf("the Secret Service (D-Bus), items with service=%q", s.service)
+}
+
+// busAddress is the session bus address as D-Bus clients find it: the
+// variable, else the well-known socket in XDG_RUNTIME_DIR.
+func (s *secretService) busAddress() string {
+	if a := s.getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return a
+	}
+	if rt := s.getenv("XDG_RUNTIME_DIR"); rt != "" {
+		sock := filepath.Join(rt, "bus")
+		if info, err := os.Stat(sock); err == nil && info.Mode()&os.ModeSocket != 0 {
+			return "unix:path=" + sock
+		}
+	}
+	return ""
+}
+
+// open connects once; its error is kept, so later calls fail the same way.
+func (s *secretService) open(ctx context.Context) error {
+	if s.conn != nil || s.openErr != nil {
+		return s.openErr
+	}
+	s.openErr = s.connect(ctx)
+	return s.openErr
+}
+
+func (s *secretService) connect(ctx context.Context) error {
+	s.address = s.busAddress()
+	if s.address == "" {
+		return &resolve.AbsentError{Source: "keyring",
+			Reason: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
+			Hint:   hintStartKeyring}
+	}
+	// The connection lives as long as the command; only its set-up is bound
+	// by the deadline, through a timer that closes it if the bus is silent.
+	connCtx, cancel := context.WithCancel(context.Background())
+	timer := time.AfterFunc(s.timeout, cancel)
+	conn, err := dbus.Connect(s.address, dbus.WithContext(connCtx))
+	stopped := timer.Stop()
+	if err != nil {
+		cancel()
+		if !stopped {
+			return timeoutError("connecting to the session bus", s.timeout, hintHung)
+		}
+		return &resolve.Error{Kind: resolve.ErrUnavailable,
+			Msg:  fmt.Sprintf("cannot connect to the D-Bus session bus at %s", s.address),
+			Hint: "the bus is gone: start a new session (dbus-run-session), or unset DBUS_SESSION_BUS_ADDRESS if no keyring is wanted",
+			Err:  errors.New(dbusReason(err))}
+	}
+	s.conn = conn
+	s.obj = conn.Object(ssName, ssPath)
+
+	var owned bool
+	if err := s.callOn(ctx, conn.BusObject(), "checking for a Secret Service", "org.freedesktop.DBus.NameHasOwner", ssName).Store(&owned); err != nil {
+		return s.fail("checking for a Secret Service", err)
+	}
+	if !owned {
+		var activatable []string
+		if err := s.callOn(ctx, conn.BusObject(), "checking for a Secret Service", "org.freedesktop.DBus.ListActivatableNames").Store(&activatable); err != nil {
+			return s.fail("checking for a Secret Service", err)
+		}
+		if !slices.Contains(activatable, ssName) {
+			return noSecretService()
+		}
+	}
+	var ignored dbus.Variant
+	if err := s.call(ctx, "opening a session", ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&ignored, &s.session); err != nil {
+		return s.fail("opening a session", err)
+	}
+	return nil
+}
+
+func noSecretService() error {
+	return &resolve.AbsentError{Source: "keyring",
+		Reason: "no Secret Service on the session bus (nothing provides org.freedesktop.secrets)",
+		Hint:   "install and start one: apt install gnome-keyring, then gnome-keyring-daemon --unlock --components=secrets"}
+}
+
+// deadlineCall is a D-Bus call's result plus what is needed to explain a
+// failure.
+type deadlineCall struct {
+	s    *secretService
+	what string
+	call *dbus.Call
+	ctx  context.Context
+}
+
+func (s *secretService) call(ctx context.Context, what, method string, args ...any) *deadlineCall {
+	return s.callOn(ctx, s.obj, what, method, args...)
+}
+
+func (s *secretService) callOn(ctx context.Context, obj dbus.BusObject, what, method string, args ...any) *deadlineCall {
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	c := obj.CallWithContext(cctx, method, 0, args...)
+	return &deadlineCall{s: s, what: what, call: c, ctx: cctx}
+}
+
+// Store stores the reply, turning a missed deadline into a timeout error.
+func (c *deadlineCall) Store(out ...any) error {
+	if c.ctx.Err() == context.DeadlineExceeded {
+		return timeoutError(c.what, c.s.timeout, hintHung)
+	}
+	if c.call.Err != nil {
+		return c.call.Err
+	}
+	return c.call.Store(out...)
+}
+
+func (c *deadlineCall) Err() error { return c.Store() }
+
+// fail turns a D-Bus error into one that says what to do.
+func (s *secretService) fail(what string, err error) error {
+	var re *resolve.Error
+	if errors.As(err, &re) {
+		return err
+	}
+	var de dbus.Error
+	var dep *dbus.Error
+	name := ""
+	if errors.As(err, &de) {
+		name = de.Name
+	} else if errors.As(err, &dep) {
+		name = dep.Name
+	}
+	switch name {
+	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner", "org.freedesktop.DBus.Error.Spawn.ChildExited":
+		return noSecretService()
+	case "org.freedesktop.Secret.Error.IsLocked":
+		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is locked (" + what + ")", Hint: hintLocked}
+	case "org.freedesktop.DBus.Error.AccessDenied":
+		return &resolve.Error{Kind: resolve.ErrDenied, Msg: "the keyring refused access (" + what + ")", Err: errors.New(dbusReason(err))}
+	}
+	return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring failed " + what, Err: errors.New(dbusReason(err))}
+}
+
+// dbusReason is a D-Bus error's message, without anything but names.
+func dbusReason(err error) string {
+	var de dbus.Error
+	if errors.As(err, &de) {
+		if len(de.Body) > 0 {
+			if msg, ok := de.Body[0].(string); ok {
+				return msg
+			}
+		}
+		return de.Name
+	}
+	return err.Error()
+}
+
+func (s *secretService) attrs(name string) map[string]string {
+	return map[string]string{"service": s.service, "username": name}
+}
+
+// search finds the items holding name: the unlocked first, then the locked.
+func (s *secretService) search(ctx context.Context, name string) (unlocked, locked []dbus.ObjectPath, err error) {
+	if err := s.call(ctx, "searching for "+resolve.QuoteName(name), ssService+".SearchItems", s.attrs(name)).Store(&unlocked, &locked); err != nil {
+		return nil, nil, s.fail("searching for "+resolve.QuoteName(name), err)
+	}
+	return unlocked, locked, nil
+}
+
+// unlock asks the service to unlock objects. A daemon that needs to ask the
+// user (a prompt) cannot be answered here: that is a locked keyring.
+func (s *secretService) unlock(ctx context.Context, objects []dbus.ObjectPath) error {
+	var unlocked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	if err := s.call(ctx, "unlocking", ssService+".Unlock", objects).Store(&unlocked, &prompt); err != nil {
+		return s.fail("unlocking", err)
+	}
+	if prompt != noPrompt || len(unlocked) < len(objects) {
+		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is locked", Hint: hintLocked}
+	}
+	return nil
+}
+
+func (s *secretService) get(ctx context.Context, names []string) (map[string][]byte, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	byPath := make(map[dbus.ObjectPath]string)
+	var paths []dbus.ObjectPath
+	for _, n := range names {
+		unlocked, locked, err := s.search(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if len(unlocked) == 0 && len(locked) > 0 {
+			if err := s.unlock(ctx, locked[:1]); err != nil {
+				return nil, err
+			}
+			unlocked = locked[:1]
+		}
+		if len(unlocked) > 0 {
+			byPath[unlocked[0]] = n
+			paths = append(paths, unlocked[0])
+		}
+	}
+	out := make(map[string][]byte)
+	if len(paths) == 0 {
+		return out, nil
+	}
+	var secrets map[dbus.ObjectPath]ssSecret
+	if err := s.call(ctx, "reading "+quoteAll(names), ssService+".GetSecrets", paths, s.session).Store(&secrets); err != nil {
+		return nil, s.fail("reading "+quoteAll(names), err)
+	}
+	for p, sec := range secrets {
+		if n, ok := byPath[p]; ok {
+			out[n] = sec.Value
+		}
+	}
+	return out, nil
+}
+
+func (s *secretService) names(ctx context.Context) ([]string, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	var unlocked, locked []dbus.ObjectPath
+	what := "listing the items of service " + fmt.Sprintf("%q", s.service)
+	if err := s.call(ctx, what, ssService+".SearchItems", map[string]string{"service": s.service}).Store(&unlocked, &locked); err != nil {
+		return nil, s.fail(what, err)
+	}
+	seen := make(map[string]bool)
+	var out []string
+	for _, p := range append(unlocked, locked...) {
+		var v dbus.Variant
+		item := s.conn.Object(ssName, p)
+		if err := s.callOn(ctx, item, what, "org.freedesktop.DBus.Properties.Get", ssItem, "Attributes").Store(&v); err != nil {
+			return nil, s.fail(what, err)
+		}
+		attrs, _ := v.Value().(map[string]string)
+		if n := attrs["username"]; n != "" && attrs["service"] == s.service && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// collection is where new items go: the "default" alias (where secret-tool
+// stores), else the "login" collection.
+func (s *secretService) collection(ctx context.Context) (dbus.ObjectPath, error) {
+	var path dbus.ObjectPath
+	if err := s.call(ctx, "finding the default collection", ssService+".ReadAlias", "default").Store(&path); err != nil {
+		return "", s.fail("finding the default collection", err)
+	}
+	if path == noPrompt || path == "" {
+		var v dbus.Variant
+		if err := s.call(ctx, "listing collections", "org.freedesktop.DBus.Properties.Get", ssService, "Collections").Store(&v); err != nil {
+			return "", s.fail("listing collections", err)
+		}
+		all, _ := v.Value().([]dbus.ObjectPath)
+		login := dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+		if !slices.Contains(all, login) {
+			return "", &resolve.Error{Kind: resolve.ErrUnavailable,
+				Msg:  "the Secret Service has no default collection to store secrets in",
+				Hint: "gnome-keyring-daemon --unlock creates the login collection when given a password on stdin"}
+		}
+		path = login
+	}
+	return path, nil
+}
+
+func (s *secretService) set(ctx context.Context, name string, value []byte) error {
+	if err := s.open(ctx); err != nil {
+		return err
+	}
+	what := "storing " + resolve.QuoteName(name)
+	secret := ssSecret{Session: s.session, Parameters: []byte{}, Value: value, ContentType: "text/plain"}
+	unlocked, locked, err := s.search(ctx, name)
+	if err != nil {
+		return err
+	}
+	if len(unlocked) == 0 && len(locked) > 0 {
+		if err := s.unlock(ctx, locked[:1]); err != nil {
+			return err
+		}
+		unlocked = locked[:1]
+	}
+	if len(unlocked) > 0 {
+		// Replace the value in place: the daemon swaps it atomically, so a
+		// failure leaves the old value.
+		if err := s.callOn(ctx, s.conn.Object(ssName, unlocked[0]), what, ssItem+".SetSecret", secret).Err(); err != nil {
+			return s.fail(what, err)
+		}
+		return nil
+	}
+	coll, err := s.collection(ctx)
+	if err != nil {
+		return err
+	}
+	props := map[string]dbus.Variant{
+		ssItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("%s: %s", s.service, name)),
+		ssItem + ".Attributes": dbus.MakeVariant(s.attrs(name)),
+	}
+	var item, prompt dbus.ObjectPath
+	err = s.callOn(ctx, s.conn.Object(ssName, coll), what, ssCollection+".CreateItem", props, secret, true).Store(&item, &prompt)
+	if err != nil {
+		return s.fail(what, err)
+	}
+	if prompt != noPrompt {
+		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is locked (" + what + ")", Hint: hintLocked}
+	}
+	return nil
+}
+
+func (s *secretService) delete(ctx context.Context, name string) error {
+	if err := s.open(ctx); err != nil {
+		return err
+	}
+	unlocked, locked, err := s.search(ctx, name)
+	if err != nil {
+		return err
+	}
+	if len(locked) > 0 {
+		if err := s.unlock(ctx, locked); err != nil {
+			return err
+		}
+	}
+	items := append(unlocked, locked...)
+	if len(items) == 0 {
+		return errNotFound
+	}
+	what := "deleting " + resolve.QuoteName(name)
+	for _, p := range items {
+		var prompt dbus.ObjectPath
+		if err := s.callOn(ctx, s.conn.Object(ssName, p), what, ssItem+".Delete").Store(&prompt); err != nil {
+			return s.fail(what, err)
+		}
+		if prompt != noPrompt {
+			return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is locked (" + what + ")", Hint: hintLocked}
+		}
+	}
+	return nil
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = resolve.QuoteName(n)
+	}
+	return strings.Join(q, ", ")
+}
