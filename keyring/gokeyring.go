@@ -88,4 +88,3 @@ func (k *osKeyring) delete(ctx context.Context, name string) error {
 	}
 	return k.indexRemove(ctx, name)
 }
-
