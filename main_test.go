@@ -36,6 +36,8 @@ func TestScripts(t *testing.T) {
 			home := filepath.Join(env.WorkDir, "home")
 			env.Setenv("HOME", home)
 			env.Setenv("USER", "flow")
+			// Under -race every exiting process would otherwise pause 1s.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return os.MkdirAll(home, 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -58,8 +58,11 @@ func LookPath(file, pathEnv string) (string, error) {
 			if err == nil {
 				return candidate, nil
 			}
+			// A file that is there but not executable is remembered (126, as
+			// a shell says); a directory of that name is passed over, as
+			// bash and dash do.
 			var se *StartError
-			if firstErr == nil && errors.As(err, &se) && se.Code == CodeNotExecutable {
+			if firstErr == nil && errors.As(err, &se) && se.Code == CodeNotExecutable && !isDir(candidate) {
 				firstErr = err
 			}
 		}
@@ -85,6 +88,11 @@ func checkExecutable(path string) error {
 			Hint: "make it executable (chmod +x) or run it through its interpreter"}
 	}
 	return nil
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 // reason is an OS error without the path it repeats.
