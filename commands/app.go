@@ -7,8 +7,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
 const appDescription = `Resolves a secret by name through an ordered chain of sources and prints it
@@ -45,9 +48,13 @@ Sources (default order: ` + defaultSources + `; pick and order them with --sourc
 
 // globals are the flags given before the command.
 type globals struct {
-	io      *IO
-	sources string
-	verbose bool
+	io             *IO
+	sources        string
+	verbose        bool
+	keyringService string
+	timeout        time.Duration
+
+	kr *keyring.Keyring
 }
 
 // New builds the command-line app on io.
@@ -67,11 +74,11 @@ func New(io *IO, version string) *cli.App {
 		Suggest:                   true,
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // main turns errors into exit codes
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usagef("run 'prefect-secrets "+c.Command.Name+" --help' for its usage", "%s", err)
-		},
+		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "sources", Usage: "comma-separated `LIST` of sources, in the order they are asked (env PREFECT_SECRETS_SOURCES; default " + defaultSources + ")", Destination: &g.sources},
+			&cli.StringFlag{Name: "keyring-service", Usage: "keep secrets under this keyring service `NAME`, to keep projects apart (env PREFECT_SECRETS_KEYRING_SERVICE; default " + keyring.DefaultService + ")", Destination: &g.keyringService},
+			&cli.DurationFlag{Name: "timeout", Usage: "deadline for each keyring call", Value: keyring.DefaultTimeout, Destination: &g.timeout},
 			&cli.BoolFlag{Name: "verbose", Usage: "say on stderr which sources are asked, for which names, and how long each takes (never a value)", Destination: &g.verbose},
 		},
 		Commands: []*cli.Command{
@@ -79,6 +86,8 @@ func New(io *IO, version string) *cli.App {
 			execCommand(g),
 			listCommand(g),
 			explainCommand(g),
+			setCommand(g),
+			deleteCommand(g),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -88,7 +97,21 @@ func New(io *IO, version string) *cli.App {
 			return nil
 		},
 	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsageError
+	}
 	return app
+}
+
+// onUsageError turns a flag the parser refused into a usage error (64) on
+// stderr, instead of urfave/cli's help dump on stdout, where $(...) would
+// take it for a value.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	help := "prefect-secrets --help"
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		help = "prefect-secrets " + c.Command.Name + " --help"
+	}
+	return usagef("run '"+help+"' for the usage", "%s", err)
 }
 
 // logf writes a --verbose line to stderr. Callers pass names, sources and
@@ -107,6 +130,9 @@ func (g *globals) ctx() context.Context { return context.Background() }
 func exactArgs(c *cli.Context, names ...string) error {
 	if c.NArg() == len(names) {
 		return nil
+	}
+	if len(names) == 0 {
+		return usagef("usage: prefect-secrets "+c.Command.Name, "%s takes no arguments", c.Command.Name)
 	}
 	want := strings.Join(names, " ")
 	if c.NArg() < len(names) {

@@ -17,6 +17,7 @@ import (
 type IO struct {
 	In             io.Reader
 	Out, Err       io.Writer
+	InTTY          bool // stdin is a terminal: set prompts instead of reading it
 	OutTTY, ErrTTY bool
 	Environ        []string
 	// Exec starts the child of exec; proc.Exec unless a test replaces it.
@@ -27,6 +28,7 @@ type IO struct {
 func System() *IO {
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		InTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY:  term.IsTerminal(int(os.Stderr.Fd())),
 		Environ: os.Environ(),

@@ -1,12 +1,14 @@
 package commands
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -15,7 +17,7 @@ import (
 const defaultSources = "context"
 
 // knownSources are the names --sources takes, each with its constructor.
-var knownSources = []string{"context", "env"}
+var knownSources = []string{"context", "keyring", "env"}
 
 // sourceOrder returns the sources to ask, in order, and whether the user
 // named them (then an absent source is an error, not a skip).
@@ -63,11 +65,29 @@ func (g *globals) chain() (*resolve.Chain, error) {
 
 func (g *globals) source(name string) resolve.Source {
 	switch name {
+	case "keyring":
+		return g.keyring()
 	case "env":
 		return resolve.Env{Environ: g.io.Environ}
 	default:
 		return &resolve.Context{Environ: g.io.Environ, ConfigPath: g.userConfigPath()}
 	}
+}
+
+// keyring is the keyring under the chosen service name, made once per
+// command so every call shares one connection.
+func (g *globals) keyring() *keyring.Keyring {
+	if g.kr == nil {
+		service := g.keyringService
+		if service == "" {
+			service = g.io.Getenv("PREFECT_SECRETS_KEYRING_SERVICE")
+		}
+		if service == "" {
+			service = keyring.DefaultService
+		}
+		g.kr = &keyring.Keyring{Service: service, Timeout: g.timeout, Getenv: g.io.Getenv}
+	}
+	return g.kr
 }
 
 // userConfigPath is Prefect 1's user config file: PREFECT__USER_CONFIG_PATH,
@@ -81,6 +101,13 @@ func (g *globals) userConfigPath() string {
 	if p == "" {
 		p = "~/.prefect/config.toml"
 	}
+	// As Prefect does: $VAR and ${VAR} expand; an unset one stays as written.
+	p = os.Expand(p, func(name string) string {
+		if v, ok := g.io.lookupEnv(name); ok {
+			return v
+		}
+		return "${" + name + "}"
+	})
 	if p == "~" || strings.HasPrefix(p, "~/") {
 		if home == "" {
 			return ""
@@ -92,7 +119,10 @@ func (g *globals) userConfigPath() string {
 
 func (g *globals) trace(ev resolve.TraceEvent) {
 	took := ev.Took.Round(time.Microsecond)
+	var absent *resolve.AbsentError
 	switch {
+	case errors.As(ev.Err, &absent):
+		g.logf("%s: skipped: %s", ev.Source, absent.Reason)
 	case ev.Err != nil:
 		g.logf("%s: %s failed after %s: %v", ev.Source, ev.Op, took, ev.Err)
 	case ev.Op == "lookup":

@@ -110,12 +110,11 @@ func sourceError(src Source, names []string, err error) error {
 	if errors.Is(err, ErrDenied) {
 		kind = ErrDenied
 	}
-	hint := ""
 	var ae *AbsentError
 	if errors.As(err, &ae) {
-		hint = ae.Hint
+		return &Error{Kind: ErrUnavailable, Msg: fmt.Sprintf("the %s source was asked for %s but is not available: %s", src.Name(), quoteNames(names), ae.Reason), Hint: ae.Hint}
 	}
-	return &Error{Kind: kind, Msg: fmt.Sprintf("%s source failed looking up %s", src.Name(), quoteNames(names)), Hint: hint, Err: err}
+	return &Error{Kind: kind, Msg: fmt.Sprintf("%s source failed looking up %s", src.Name(), quoteNames(names)), Err: err}
 }
 
 // NotFound is the error for res.Missing: it names the sources looked in,

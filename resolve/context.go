@@ -131,7 +131,7 @@ func (c *Context) load() error {
 	}
 	for _, e := range nested {
 		node := c.tree
-		for i, k := range e.path[:len(e.path)-1] {
+		for _, k := range e.path[:len(e.path)-1] {
 			next, exists := node[k]
 			if !exists {
 				m := make(map[string]any)
@@ -144,7 +144,7 @@ func (c *Context) load() error {
 				name := e.path[0]
 				c.conflicts[name] = &Error{Kind: ErrConfig,
 					Msg: fmt.Sprintf("secret %s is both a plain value and a table: %s sets key %s inside it",
-						QuoteName(name), e.key, QuoteName(strings.Join(e.path[1:i+1], "."))),
+						QuoteName(name), e.key, QuoteName(strings.Join(e.path[1:], "."))),
 					Hint: "unset one of the two (Prefect itself cannot load this configuration)"}
 				node = nil
 				break
@@ -297,6 +297,16 @@ func jsonable(v any) any {
 		}
 		return x
 	case time.Time:
+		// The TOML library marks local dates and times by their zone's
+		// name; they have no offset, so none is added.
+		switch x.Location().String() {
+		case "date-local":
+			return x.Format(time.DateOnly)
+		case "time-local":
+			return x.Format("15:04:05.999999999")
+		case "datetime-local":
+			return x.Format("2006-01-02T15:04:05.999999999")
+		}
 		return x.Format(time.RFC3339Nano)
 	case fmt.Stringer: // toml.LocalDate, LocalTime, LocalDatetime
 		return x.String()

@@ -13,28 +13,30 @@ const Redacted = "[redacted]"
 // only the code that writes them to stdout or into a child's environment calls
 // it.
 //
-// The bytes sit behind a pointer: fmt prints the fields of a struct it cannot
-// call methods on (unexported fields) by walking them, and a pointer met that
-// way prints as an address, never as what it points to.
+// The bytes are reachable only through a function value: fmt walks the
+// fields of a struct it cannot call methods on (an unexported field), and
+// on a bad verb it prints what a pointer points to, but it prints a func
+// only as an address.
 type Secret struct {
-	p *secretBytes
+	p *sealed
 }
 
-type secretBytes struct {
-	b      []byte
+type sealed struct {
+	open   func() []byte
 	isJSON bool
 }
 
-// NewSecret wraps the text of a value. The bytes are copied.
-func NewSecret(b []byte) Secret {
-	return Secret{p: &secretBytes{b: append([]byte(nil), b...)}}
+func seal(b []byte, isJSON bool) Secret {
+	b = append([]byte(nil), b...)
+	return Secret{p: &sealed{open: func() []byte { return b }, isJSON: isJSON}}
 }
+
+// NewSecret wraps the text of a value. The bytes are copied.
+func NewSecret(b []byte) Secret { return seal(b, false) }
 
 // NewJSONSecret wraps a structured value (an object, a number, a boolean)
 // held as its JSON text.
-func NewJSONSecret(jsonText []byte) Secret {
-	return Secret{p: &secretBytes{b: append([]byte(nil), jsonText...), isJSON: true}}
-}
+func NewJSONSecret(jsonText []byte) Secret { return seal(jsonText, true) }
 
 // Reveal returns the exact bytes of the value. Callers must not keep or
 // print them anywhere but their one intended destination.
@@ -42,7 +44,7 @@ func (s Secret) Reveal() []byte {
 	if s.p == nil {
 		return nil
 	}
-	return s.p.b
+	return s.p.open()
 }
 
 // IsJSON reports whether the value is structured and its bytes are JSON text.

@@ -1,0 +1,111 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+type setInput struct {
+	Name  string
+	Force bool
+	Raw   bool
+}
+
+func setCommand(g *globals) *cli.Command {
+	in := &setInput{}
+	return &cli.Command{
+		Name:      "set",
+		Usage:     "store a secret in the OS keyring (the value from stdin or a no-echo prompt)",
+		ArgsUsage: "NAME",
+		Description: `The value comes from stdin when stdin is not a terminal, else from a prompt
+on the terminal that does not echo and asks twice. It is never taken from an
+argument: arguments show in ps, in /proc and in shell history.
+
+From stdin the bytes are kept exactly, except that one trailing newline is
+dropped from a value with no other newline (so echo pw | ... stores "pw", and
+a PEM key keeps its final newline); --raw keeps every byte.
+
+An existing value is replaced only with --force or after a yes on the
+terminal; otherwise nothing changes.
+
+Examples:
+  prefect-secrets set DB_PASSWORD
+  printf %s "$TOKEN" | prefect-secrets set API_TOKEN
+  prefect-secrets set --raw TLS_KEY < key.pem
+  prefect-secrets --keyring-service my-project set --force DB_PASSWORD < pw.txt`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace an existing value without asking", Destination: &in.Force},
+			&cli.BoolFlag{Name: "raw", Usage: "keep every byte of stdin, a lone trailing newline included", Destination: &in.Raw},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				// Never echo the extra arguments: they are likely the value.
+				return usagef("pipe it in (printf %s \"$VALUE\" | prefect-secrets set NAME) or run prefect-secrets set NAME on a terminal and type it",
+					"set takes the value on stdin or from a prompt, never as an argument: arguments show in ps and in shell history")
+			}
+			if err := exactArgs(c, "NAME"); err != nil {
+				return err
+			}
+			in.Name = c.Args().First()
+			return g.set(in)
+		},
+	}
+}
+
+func (g *globals) set(in *setInput) error {
+	if err := resolve.CheckName(in.Name); err != nil {
+		return err
+	}
+	k := g.keyring()
+	ctx := g.ctx()
+	exists, err := k.Has(ctx, in.Name)
+	if err != nil {
+		return explicitKeyring(err)
+	}
+	if exists && !in.Force {
+		ok, err := confirm(fmt.Sprintf("%s already exists in the keyring (service %q). Replace it?", in.Name, k.Service))
+		if errors.Is(err, errNoTerminal) {
+			return usagef("add --force to replace it", "secret %s already exists in the keyring (service %q); it was left as it is", resolve.QuoteName(in.Name), k.Service)
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return usagef("add --force to replace it without asking", "secret %s was left as it is", resolve.QuoteName(in.Name))
+		}
+	}
+	var value resolve.Secret
+	if g.io.InTTY {
+		value, err = promptValue(in.Name)
+		if errors.Is(err, errNoTerminal) {
+			return usagef("pipe the value in: printf %s \"$VALUE\" | prefect-secrets set NAME", "no terminal to prompt on")
+		}
+	} else {
+		value, err = readValue(g.io.In, in.Raw)
+	}
+	if err != nil {
+		return err
+	}
+	if err := k.Set(ctx, in.Name, value); err != nil {
+		return explicitKeyring(err)
+	}
+	g.logf("set: %s stored in the keyring (service %q, %d bytes)", resolve.QuoteName(in.Name), k.Service, value.Len())
+	if g.io.ErrTTY {
+		fmt.Fprintf(g.io.Err, "prefect-secrets: stored %s in the keyring\n", resolve.QuoteName(in.Name))
+	}
+	return nil
+}
+
+// explicitKeyring turns "the keyring is absent" into an error naming what
+// was asked: set and delete need the keyring.
+func explicitKeyring(err error) error {
+	var ae *resolve.AbsentError
+	if errors.As(err, &ae) {
+		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is not available: " + ae.Reason, Hint: ae.Hint}
+	}
+	return err
+}
