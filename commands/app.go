@@ -74,7 +74,7 @@ func New(io *IO, version string) *cli.App {
 		Suggest:                   true,
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // main turns errors into exit codes
-		OnUsageError: onUsageError,
+		OnUsageError:              onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "sources", Usage: "comma-separated `LIST` of sources, in the order they are asked (env PREFECT_SECRETS_SOURCES; default " + defaultSources + ")", Destination: &g.sources},
 			&cli.StringFlag{Name: "keyring-service", Usage: "keep secrets under this keyring service `NAME`, to keep projects apart (env PREFECT_SECRETS_KEYRING_SERVICE; default " + keyring.DefaultService + ")", Destination: &g.keyringService},
