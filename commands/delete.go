@@ -2,33 +2,34 @@ package commands
 
 import (
 	"errors"
+	"flag"
 	"fmt"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-func deleteCommand(g *globals) *cli.Command {
+func deleteCommand(g *globals) *command {
 	var force bool
-	return &cli.Command{
-		Name:      "delete",
-		Usage:     "remove a secret from the OS keyring",
-		ArgsUsage: "NAME",
-		Description: `On a terminal it asks first (--force skips the question); in a script it
+	return &command{
+		name:  "delete",
+		usage: "remove a secret from the OS keyring",
+		args:  "NAME",
+		description: `On a terminal it asks first (--force skips the question); in a script it
 never asks. Deleting a name that is not there is a not-found error (66).
 
 Examples:
   prefect-secrets delete OLD_TOKEN
   prefect-secrets delete --force OLD_TOKEN`,
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "do not ask", Destination: &force},
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&force, "force", false, "do not ask")
+			fs.BoolVar(&force, "f", false, "")
 		},
-		Action: func(c *cli.Context) error {
-			if err := exactArgs(c, "NAME"); err != nil {
+		aliases: map[string]string{"f": "force"},
+		run: func(args []string) error {
+			if err := exactArgs("delete", args, "NAME"); err != nil {
 				return err
 			}
-			return g.delete(c.Args().First(), force)
+			return g.delete(args[0], force)
 		},
 	}
 }

@@ -2,12 +2,11 @@ package commands
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/proc"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
@@ -36,13 +35,13 @@ type injection struct {
 	Origin string // how it was asked for: "-s ..." or "reference in $VAR"
 }
 
-func execCommand(g *globals) *cli.Command {
+func execCommand(g *globals) *command {
 	in := &execInput{}
-	return &cli.Command{
-		Name:      "exec",
-		Usage:     "run a command with secrets in its environment",
-		ArgsUsage: "-- COMMAND [ARGS...]",
-		Description: `Resolves every secret first; if any is missing, nothing is started and the
+	return &command{
+		name:  "exec",
+		usage: "run a command with secrets in its environment",
+		args:  "-- COMMAND [ARGS...]",
+		description: `Resolves every secret first; if any is missing, nothing is started and the
 error lists every missing name. Then prefect-secrets replaces itself with
 COMMAND (same pid), so the command keeps the terminal, stdin, stdout and
 stderr, gets every signal exactly once, and its exit status (or the signal
@@ -60,14 +59,16 @@ Examples:
   SLACK_URL=prefect-secret://SLACK_WEBHOOK_URL prefect-secrets exec -- ./notify.sh
   prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
   prefect-secrets exec --pristine -s TOKEN -- env`,
-		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "secret", Aliases: []string{"s"}, Usage: "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"},
-			&cli.BoolFlag{Name: "context", Usage: "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally", Destination: &in.Context},
-			&cli.BoolFlag{Name: "pristine", Usage: "start the command from a minimal environment (" + strings.Join(pristineVars, ", ") + ", LC_*) plus the secrets", Destination: &in.Pristine},
+		flags: func(fs *flag.FlagSet) {
+			secrets := (*stringList)(&in.Secrets)
+			fs.Var(secrets, "secret", "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)")
+			fs.Var(secrets, "s", "")
+			fs.BoolVar(&in.Context, "context", false, "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally")
+			fs.BoolVar(&in.Pristine, "pristine", false, "start the command from a minimal environment ("+strings.Join(pristineVars, ", ")+", LC_*) plus the secrets")
 		},
-		Action: func(c *cli.Context) error {
-			in.Secrets = c.StringSlice("secret")
-			in.Command = c.Args().Slice()
+		aliases: map[string]string{"s": "secret"},
+		run: func(args []string) error {
+			in.Command = args
 			return g.exec(in)
 		},
 	}

@@ -1,10 +1,9 @@
 package commands
 
 import (
+	"flag"
 	"fmt"
 	"unicode/utf8"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -15,13 +14,13 @@ type getInput struct {
 	JSON bool
 }
 
-func getCommand(g *globals) *cli.Command {
+func getCommand(g *globals) *command {
 	in := &getInput{}
-	return &cli.Command{
-		Name:      "get",
-		Usage:     "print a secret's value on stdout",
-		ArgsUsage: "NAME",
-		Description: `Prints the exact bytes of the value. A newline is added only when stdout is a
+	return &command{
+		name:  "get",
+		usage: "print a secret's value on stdout",
+		args:  "NAME",
+		description: `Prints the exact bytes of the value. A newline is added only when stdout is a
 terminal, so $(prefect-secrets get NAME) and redirections keep the value as
 it is stored. A structured value (a TOML table, number or boolean) prints as
 its JSON text.
@@ -31,14 +30,14 @@ Examples:
   curl -H "Authorization: Bearer $(prefect-secrets get API_TOKEN)" ...
   prefect-secrets get --json DB_CONFIG | jq .host
   prefect-secrets --sources env get PATH`,
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the value as JSON (a string, or the structured value itself)", Destination: &in.JSON},
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&in.JSON, "json", false, "print the value as JSON (a string, or the structured value itself)")
 		},
-		Action: func(c *cli.Context) error {
-			if err := exactArgs(c, "NAME"); err != nil {
+		run: func(args []string) error {
+			if err := exactArgs("get", args, "NAME"); err != nil {
 				return err
 			}
-			in.Name = c.Args().First()
+			in.Name = args[0]
 			return g.get(in)
 		},
 	}

@@ -2,20 +2,20 @@ package commands
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/fatih/color"
-	"github.com/urfave/cli/v2"
 )
 
-func listCommand(g *globals) *cli.Command {
+func listCommand(g *globals) *command {
 	var asJSON bool
-	return &cli.Command{
-		Name:  "list",
-		Usage: "list every secret name the sources know, and which source wins (never a value)",
-		Description: `One line per name: the name, the source that answers for it, and the sources
+	return &command{
+		name:  "list",
+		usage: "list every secret name the sources know, and which source wins (never a value)",
+		description: `One line per name: the name, the source that answers for it, and the sources
 it shadows. On a terminal the list has a header and aligned columns; in a
 pipe it is NAME<TAB>SOURCE[<TAB>ALSO_IN,...].
 
@@ -23,11 +23,11 @@ Examples:
   prefect-secrets list
   prefect-secrets --sources context,env list
   prefect-secrets list --json | jq -r '.[].name'`,
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: `print an array of {"name", "source", "also_in"} objects`, Destination: &asJSON},
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, `print an array of {"name", "source", "also_in"} objects`)
 		},
-		Action: func(c *cli.Context) error {
-			if err := exactArgs(c); err != nil {
+		run: func(args []string) error {
+			if err := exactArgs("list", args); err != nil {
 				return err
 			}
 			return g.list(asJSON)

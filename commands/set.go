@@ -2,9 +2,8 @@ package commands
 
 import (
 	"errors"
+	"flag"
 	"fmt"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -15,13 +14,13 @@ type setInput struct {
 	Raw   bool
 }
 
-func setCommand(g *globals) *cli.Command {
+func setCommand(g *globals) *command {
 	in := &setInput{}
-	return &cli.Command{
-		Name:      "set",
-		Usage:     "store a secret in the OS keyring (the value from stdin or a no-echo prompt)",
-		ArgsUsage: "NAME",
-		Description: `The value comes from stdin when stdin is not a terminal, else from a prompt
+	return &command{
+		name:  "set",
+		usage: "store a secret in the OS keyring (the value from stdin or a no-echo prompt)",
+		args:  "NAME",
+		description: `The value comes from stdin when stdin is not a terminal, else from a prompt
 on the terminal that does not echo and asks twice. It is never taken from an
 argument: arguments show in ps, in /proc and in shell history.
 
@@ -37,20 +36,22 @@ Examples:
   printf %s "$TOKEN" | prefect-secrets set API_TOKEN
   prefect-secrets set --raw TLS_KEY < key.pem
   prefect-secrets --keyring-service my-project set --force DB_PASSWORD < pw.txt`,
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace an existing value without asking", Destination: &in.Force},
-			&cli.BoolFlag{Name: "raw", Usage: "keep every byte of stdin, a lone trailing newline included", Destination: &in.Raw},
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&in.Force, "force", false, "replace an existing value without asking")
+			fs.BoolVar(&in.Force, "f", false, "")
+			fs.BoolVar(&in.Raw, "raw", false, "keep every byte of stdin, a lone trailing newline included")
 		},
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
+		aliases: map[string]string{"f": "force"},
+		run: func(args []string) error {
+			if len(args) > 1 {
 				// Never echo the extra arguments: they are likely the value.
 				return usagef("pipe it in (printf %s \"$VALUE\" | prefect-secrets set NAME) or run prefect-secrets set NAME on a terminal and type it",
 					"set takes the value on stdin or from a prompt, never as an argument: arguments show in ps and in shell history")
 			}
-			if err := exactArgs(c, "NAME"); err != nil {
+			if err := exactArgs("set", args, "NAME"); err != nil {
 				return err
 			}
-			in.Name = c.Args().First()
+			in.Name = args[0]
 			return g.set(in)
 		},
 	}
