@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
 )
 
 func TestMain(m *testing.M) {
@@ -30,6 +33,7 @@ func TestMain(m *testing.M) {
 // TestScripts runs the scenarios in testdata/*.txtar against the real
 // binary (this test binary, re-executed as prefect-secrets).
 func TestScripts(t *testing.T) {
+	t.Cleanup(stopSharedKeyring)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
@@ -44,7 +48,9 @@ func TestScripts(t *testing.T) {
 			"waitfile": cmdWaitfile,
 			"signal":   cmdSignal,
 			"chomp":    cmdChomp,
+			"keyring":  cmdKeyring,
 		},
+		Condition:           keyringCondition,
 		RequireExplicitExec: true,
 	})
 }
@@ -179,4 +185,96 @@ func cmdChomp(ts *testscript.TestScript, neg bool, args []string) {
 	data, err := os.ReadFile(path)
 	ts.Check(err)
 	ts.Check(os.WriteFile(path, bytes.TrimSuffix(data, []byte("\n")), 0o644))
+}
+
+// sharedKeyring is one private Secret Service for every script that asks
+// for a working one; scripts keep apart by service name.
+var (
+	sharedKeyringOnce sync.Once
+	sharedKeyring     *keyringtest.Service
+	sharedKeyringErr  error
+	sharedKeyringDir  string
+)
+
+// keyring [up|none|locked|stopped|dead] gives the rest of the script a
+// session bus, as a desktop session would:
+//
+//	up       a working, unlocked Secret Service (shared by all scripts)
+//	none     a bus with no Secret Service on it
+//	locked   a Secret Service whose collections are locked
+//	stopped  a Secret Service whose daemon is stopped (SIGSTOP): it never answers
+//	dead     a bus address whose socket is gone
+//
+// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own.
+// Scripts guard it with "[!keyring] skip": see keyringCondition.
+func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
+	mode := "up"
+	if len(args) > 0 {
+		mode = args[0]
+	}
+	if neg || len(args) > 1 {
+		ts.Fatalf("usage: keyring [up|none|locked|stopped|dead]")
+	}
+	if why := keyringtest.Missing(); why != "" {
+		ts.Fatalf("no private Secret Service: %s (guard the script with [!keyring] skip)", why)
+	}
+	var svc *keyringtest.Service
+	switch mode {
+	case "up":
+		sharedKeyringOnce.Do(func() {
+			sharedKeyringDir, sharedKeyringErr = os.MkdirTemp("", "keyring-scripts-")
+			if sharedKeyringErr == nil {
+				sharedKeyring, sharedKeyringErr = keyringtest.Start(sharedKeyringDir, true)
+			}
+		})
+		ts.Check(sharedKeyringErr)
+		svc = sharedKeyring
+	case "none", "locked", "stopped":
+		dir := filepath.Join(ts.Getenv("WORK"), ".keyring")
+		s, err := keyringtest.Start(dir, mode != "none")
+		ts.Check(err)
+		ts.Defer(s.Stop)
+		switch mode {
+		case "locked":
+			ts.Check(s.LockAll())
+		case "stopped":
+			ts.Check(syscall.Kill(s.DaemonPid(), syscall.SIGSTOP))
+		}
+		svc = s
+	case "dead":
+		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(ts.Getenv("WORK"), "gone", "bus"))
+		ts.Setenv("PREFECT_SECRETS_KEYRING_SERVICE", "test-"+filepath.Base(ts.Getenv("WORK")))
+		return
+	default:
+		ts.Fatalf("unknown keyring mode %q", mode)
+	}
+	for _, kv := range svc.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		ts.Setenv(k, v)
+	}
+	ts.Setenv("PREFECT_SECRETS_KEYRING_SERVICE", "test-"+filepath.Base(ts.Getenv("WORK")))
+}
+
+// stopSharedKeyring ends the scripts' shared Secret Service.
+func stopSharedKeyring() {
+	if sharedKeyring != nil {
+		sharedKeyring.Stop()
+	}
+	if sharedKeyringDir != "" {
+		os.RemoveAll(sharedKeyringDir)
+	}
+}
+
+// keyringCondition answers [keyring]: can a private Secret Service run
+// here? Where gnome-keyring is missing, scripts that need it skip, unless
+// PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an error.
+func keyringCondition(cond string) (bool, error) {
+	if cond != "keyring" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	why := keyringtest.Missing()
+	if why != "" && os.Getenv(keyringtest.RequireVar) != "" {
+		return false, fmt.Errorf("%s is set but %s", keyringtest.RequireVar, why)
+	}
+	return why == "", nil
 }

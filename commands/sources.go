@@ -14,7 +14,7 @@ import (
 
 // defaultSources is the order used when neither --sources nor
 // PREFECT_SECRETS_SOURCES is given.
-const defaultSources = "context"
+const defaultSources = "context,keyring"
 
 // knownSources are the names --sources takes, each with its constructor.
 var knownSources = []string{"context", "keyring", "env"}

@@ -132,11 +132,7 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 	}
 	var hints []string
 	for _, s := range res.Skipped {
-		h := fmt.Sprintf("the %s source was skipped: %s", s.Source, s.Reason)
-		if s.Hint != "" {
-			h += " (" + s.Hint + ")"
-		}
-		hints = append(hints, h)
+		hints = append(hints, fmt.Sprintf("the %s source was skipped: %s (prefect-secrets explain NAME says more)", s.Source, s.Reason))
 	}
 	known := c.knownNames(ctx, res.Asked)
 	for _, n := range res.Missing {

@@ -139,7 +139,7 @@ func TestChainAbsentSource(t *testing.T) {
 	if !errors.Is(nf, ErrNotFound) {
 		t.Errorf("NotFound = %v", nf)
 	}
-	if !strings.Contains(nf.Error(), "(looked in: b)") || !strings.Contains(HintText(nf), "the keyring source was skipped: no session bus (start one)") {
+	if !strings.Contains(nf.Error(), "(looked in: b)") || !strings.Contains(HintText(nf), "the keyring source was skipped: no session bus") {
 		t.Errorf("NotFound = %q, hint %q", nf, HintText(nf))
 	}
 

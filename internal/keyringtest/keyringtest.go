@@ -88,14 +88,22 @@ func Start(dir string, withKeyring bool) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.bus.Stderr = os.Stderr
+	// dbus-daemon warns that it cannot raise its fd limit when not root;
+	// its log goes to a file, read only if it fails to start.
+	busLog, err := os.Create(filepath.Join(dir, "bus.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer busLog.Close()
+	s.bus.Stderr = busLog
 	if err := s.bus.Start(); err != nil {
 		return nil, fmt.Errorf("starting dbus-daemon: %w", err)
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		s.Stop()
-		return nil, fmt.Errorf("reading the bus address: %w", err)
+		log, _ := os.ReadFile(busLog.Name())
+		return nil, fmt.Errorf("reading the bus address: %w\n%s", err, log)
 	}
 	s.Address = strings.TrimSpace(line)
 	s.Env = []string{
@@ -153,4 +161,23 @@ func (s *Service) Stop() {
 			_ = c.Wait()
 		}
 	}
+}
+
+// LockAll locks every collection, as a screen lock or an idle timeout
+// would; unlocking needs the password, which only a prompt can ask for.
+func (s *Service) LockAll() error {
+	conn, err := dbus.Connect(s.Address)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	svc := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets")
+	v, err := svc.GetProperty("org.freedesktop.Secret.Service.Collections")
+	if err != nil {
+		return err
+	}
+	collections, _ := v.Value().([]dbus.ObjectPath)
+	var locked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	return svc.Call("org.freedesktop.Secret.Service.Lock", 0, collections).Store(&locked, &prompt)
 }
