@@ -46,7 +46,7 @@ func (g *globals) delete(name string, force bool) error {
 			return explicitKeyring(err)
 		}
 		if has {
-			ok, err := confirm(fmt.Sprintf("Delete %s from the keyring (service %q)?", name, k.Service))
+			ok, err := g.io.confirm(fmt.Sprintf("Delete %s from the keyring (service %q)?", name, k.Service))
 			if err != nil && !errors.Is(err, errNoTerminal) {
 				return err
 			}

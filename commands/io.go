@@ -22,6 +22,9 @@ type IO struct {
 	Environ        []string
 	// Exec starts the child of exec; proc.Exec unless a test replaces it.
 	Exec func(path string, argv, env []string) error
+	// OpenTTY opens the terminal to ask questions on; nil means there is
+	// none to ask (tests), so nothing ever waits for an answer.
+	OpenTTY func() (*os.File, error)
 }
 
 // System is the IO of the running process.
@@ -33,6 +36,7 @@ func System() *IO {
 		ErrTTY:  term.IsTerminal(int(os.Stderr.Fd())),
 		Environ: os.Environ(),
 		Exec:    proc.Exec,
+		OpenTTY: openTTY,
 	}
 }
 

@@ -21,13 +21,15 @@ import (
 // errNoTerminal means there is no terminal to ask on.
 var errNoTerminal = errors.New("no terminal to ask on")
 
-// openTTY opens the controlling terminal, where questions are asked. It is
-// a variable so tests can replace it.
-var openTTY = func() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
+// openTTY opens the controlling terminal, where questions are asked.
+func openTTY() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
 // confirm asks a yes/no question on the terminal; anything but y or yes is a no.
-func confirm(question string) (bool, error) {
-	tty, err := openTTY()
+func (o *IO) confirm(question string) (bool, error) {
+	if o.OpenTTY == nil {
+		return false, errNoTerminal
+	}
+	tty, err := o.OpenTTY()
 	if err != nil {
 		return false, errNoTerminal
 	}
@@ -42,8 +44,11 @@ func confirm(question string) (bool, error) {
 }
 
 // promptValue reads a value twice on the terminal without echo.
-func promptValue(name string) (resolve.Secret, error) {
-	tty, err := openTTY()
+func (o *IO) promptValue(name string) (resolve.Secret, error) {
+	if o.OpenTTY == nil {
+		return resolve.Secret{}, errNoTerminal
+	}
+	tty, err := o.OpenTTY()
 	if err != nil {
 		return resolve.Secret{}, errNoTerminal
 	}

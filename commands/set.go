@@ -68,7 +68,7 @@ func (g *globals) set(in *setInput) error {
 		return explicitKeyring(err)
 	}
 	if exists && !in.Force {
-		ok, err := confirm(fmt.Sprintf("%s already exists in the keyring (service %q). Replace it?", in.Name, k.Service))
+		ok, err := g.io.confirm(fmt.Sprintf("%s already exists in the keyring (service %q). Replace it?", in.Name, k.Service))
 		if errors.Is(err, errNoTerminal) {
 			return usagef("add --force to replace it", "secret %s already exists in the keyring (service %q); it was left as it is", resolve.QuoteName(in.Name), k.Service)
 		}
@@ -81,7 +81,7 @@ func (g *globals) set(in *setInput) error {
 	}
 	var value resolve.Secret
 	if g.io.InTTY {
-		value, err = promptValue(in.Name)
+		value, err = g.io.promptValue(in.Name)
 		if errors.Is(err, errNoTerminal) {
 			return usagef("pipe the value in: printf %s \"$VALUE\" | prefect-secrets set NAME", "no terminal to prompt on")
 		}
