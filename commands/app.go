@@ -45,32 +45,7 @@ Exit codes:
   78   bad configuration (e.g. a broken Prefect config file)
   exec returns its command's exit status; 126 when the command cannot be
   run, 127 when it is not found, as a shell does; a command killed by a
-  signal ends prefect-secrets by the same signal.` + defaultSources + `; pick and order them with --sources):
-     context   Prefect 1's local context: PREFECT__CONTEXT__SECRETS__<NAME>
-               variables and the [context.secrets] table of Prefect's user
-               config (PREFECT__USER_CONFIG_PATH, default ~/.prefect/config.toml)
-     env       a plain environment variable by its exact name (Prefect's
-               EnvVarSecret); not in the default order
-
-   Examples:
-     prefect-secrets get SLACK_WEBHOOK_URL
-     prefect-secrets exec -s DB_PASSWORD -- python flow.py
-     prefect-secrets --sources env,context exec -s TOKEN=CI_TOKEN -- ./deploy.sh
-     prefect-secrets explain DB_PASSWORD
-     prefect-secrets list --json
-
-   Exit codes:
-     0    success
-     64   usage error (a command line that makes no sense)
-     65   bad input data (an invalid name or value)
-     66   secret not found
-     69   a source is unavailable
-     70   internal error
-     77   permission or authentication denied
-     78   bad configuration (e.g. a broken Prefect config file)
-     exec returns its command's exit status; 126 when the command cannot be
-     run, 127 when it is not found, as a shell does; a command killed by a
-     signal ends prefect-secrets by the same signal.`
+  signal ends prefect-secrets by the same signal.`
 
 // globals are the flags given before the command, and what commands share.
 type globals struct {
