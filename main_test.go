@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/keyring"
+	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
 func TestMain(m *testing.M) {
@@ -201,7 +204,7 @@ var (
 //
 //	up       a working, unlocked Secret Service (shared by all scripts)
 //	none     a bus with no Secret Service on it
-//	locked   a Secret Service whose collections are locked
+//	locked   a Secret Service whose collections are locked, holding LOCKED_ITEM
 //	stopped  a Secret Service whose daemon is stopped (SIGSTOP): it never answers
 //	dead     a bus address whose socket is gone
 //
@@ -236,6 +239,9 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(s.Stop)
 		switch mode {
 		case "locked":
+			// One item, LOCKED_ITEM, is stored first, so reads meet a locked item.
+			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Getenv: envLookup(s.Env)}
+			ts.Check(k.Set(context.Background(), "LOCKED_ITEM", resolve.NewSecret([]byte("locked-canary"))))
 			ts.Check(s.LockAll())
 		case "stopped":
 			ts.Check(syscall.Kill(s.DaemonPid(), syscall.SIGSTOP))
@@ -255,7 +261,8 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("PREFECT_SECRETS_KEYRING_SERVICE", "test-"+filepath.Base(ts.Getenv("WORK")))
 }
 
-// stopSharedKeyring ends the scripts' shared Secret Service.
+// stopSharedKeyring ends the scripts' shared Secret Service; a later run
+// of TestScripts (go test -count=N) starts a new one.
 func stopSharedKeyring() {
 	if sharedKeyring != nil {
 		sharedKeyring.Stop()
@@ -263,6 +270,8 @@ func stopSharedKeyring() {
 	if sharedKeyringDir != "" {
 		os.RemoveAll(sharedKeyringDir)
 	}
+	sharedKeyringOnce = sync.Once{}
+	sharedKeyring, sharedKeyringErr, sharedKeyringDir = nil, nil, ""
 }
 
 // keyringCondition answers [keyring]: can a private Secret Service run
@@ -277,4 +286,15 @@ func keyringCondition(cond string) (bool, error) {
 		return false, fmt.Errorf("%s is set but %s", keyringtest.RequireVar, why)
 	}
 	return why == "", nil
+}
+
+func envLookup(vars []string) func(string) string {
+	return func(k string) string {
+		for _, kv := range vars {
+			if key, v, ok := strings.Cut(kv, "="); ok && key == k {
+				return v
+			}
+		}
+		return ""
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -43,7 +44,7 @@ func (g *globals) delete(name string, force bool) error {
 	if !force && g.io.InTTY {
 		has, err := k.Has(ctx, name)
 		if err != nil {
-			return explicitKeyring(err)
+			return keyringFailed("look up", name, err)
 		}
 		if has {
 			ok, err := g.io.confirm(fmt.Sprintf("Delete %s from the keyring (service %q)?", name, k.Service))
@@ -55,9 +56,10 @@ func (g *globals) delete(name string, force bool) error {
 			}
 		}
 	}
+	start := time.Now()
 	if err := k.Delete(ctx, name); err != nil {
-		return explicitKeyring(err)
+		return keyringFailed("delete", name, err)
 	}
-	g.logf("delete: %s removed from the keyring (service %q)", resolve.QuoteName(name), k.Service)
+	g.logf("delete: %s removed from the keyring (service %q) in %s", resolve.QuoteName(name), k.Service, time.Since(start).Round(time.Microsecond))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -63,10 +64,12 @@ func (g *globals) set(in *setInput) error {
 	}
 	k := g.keyring()
 	ctx := g.ctx()
+	start := time.Now()
 	exists, err := k.Has(ctx, in.Name)
 	if err != nil {
-		return explicitKeyring(err)
+		return keyringFailed("look up", in.Name, err)
 	}
+	g.logf("set: keyring (service %q) has %s: %v (%s)", k.Service, resolve.QuoteName(in.Name), exists, time.Since(start).Round(time.Microsecond))
 	if exists && !in.Force {
 		ok, err := g.io.confirm(fmt.Sprintf("%s already exists in the keyring (service %q). Replace it?", in.Name, k.Service))
 		if errors.Is(err, errNoTerminal) {
@@ -91,22 +94,33 @@ func (g *globals) set(in *setInput) error {
 	if err != nil {
 		return err
 	}
+	start = time.Now()
 	if err := k.Set(ctx, in.Name, value); err != nil {
-		return explicitKeyring(err)
+		return keyringFailed("store", in.Name, err)
 	}
-	g.logf("set: %s stored in the keyring (service %q, %d bytes)", resolve.QuoteName(in.Name), k.Service, value.Len())
+	g.logf("set: %s stored in the keyring (service %q, %d bytes) in %s", resolve.QuoteName(in.Name), k.Service, value.Len(), time.Since(start).Round(time.Microsecond))
 	if g.io.ErrTTY {
 		fmt.Fprintf(g.io.Err, "prefect-secrets: stored %s in the keyring\n", resolve.QuoteName(in.Name))
 	}
 	return nil
 }
 
-// explicitKeyring turns "the keyring is absent" into an error naming what
-// was asked: set and delete need the keyring.
-func explicitKeyring(err error) error {
+// keyringFailed says which secret a keyring failure was for. An absent
+// keyring is an error here: set and delete need it.
+func keyringFailed(doing, name string, err error) error {
 	var ae *resolve.AbsentError
 	if errors.As(err, &ae) {
-		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is not available: " + ae.Reason, Hint: ae.Hint}
+		return &resolve.Error{Kind: resolve.ErrUnavailable,
+			Msg:  fmt.Sprintf("cannot %s %s: the keyring is not available: %s", doing, resolve.QuoteName(name), ae.Reason),
+			Hint: ae.Hint}
 	}
-	return err
+	var e *resolve.Error
+	if errors.As(err, &e) && e.Kind != resolve.ErrUnavailable && e.Kind != resolve.ErrDenied {
+		return err // bad input or not found: the message already names the secret
+	}
+	kind := resolve.ErrUnavailable
+	if errors.Is(err, resolve.ErrDenied) {
+		kind = resolve.ErrDenied
+	}
+	return &resolve.Error{Kind: kind, Msg: fmt.Sprintf("cannot %s %s: the keyring source failed", doing, resolve.QuoteName(name)), Err: err}
 }

@@ -99,15 +99,17 @@ func (c *Chain) Resolve(ctx context.Context, names []string) (*Result, error) {
 	return res, nil
 }
 
-// sourceError wraps a source's failure with the names it was needed for. An
-// *Error of the source's own (a bad config file) already says enough.
+// sourceError wraps a source's failure with the source and the names it
+// was needed for, keeping the kind (and so the exit code) of the cause.
 func sourceError(src Source, names []string, err error) error {
+	kind := ErrUnavailable
 	var e *Error
 	if errors.As(err, &e) {
-		return err
-	}
-	kind := ErrUnavailable
-	if errors.Is(err, ErrDenied) {
+		if e.Kind == ErrConfig || e.Kind == ErrBadInput {
+			return err // the file or the input is at fault, and the message says which
+		}
+		kind = e.Kind
+	} else if errors.Is(err, ErrDenied) {
 		kind = ErrDenied
 	}
 	var ae *AbsentError
