@@ -9,8 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/term"
-
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -53,12 +51,7 @@ func (o *IO) promptValue(name string) (resolve.Secret, error) {
 		return resolve.Secret{}, errNoTerminal
 	}
 	defer tty.Close()
-	read := func(prompt string) ([]byte, error) {
-		fmt.Fprint(tty, prompt)
-		b, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
-		return b, err
-	}
+	read := func(prompt string) ([]byte, error) { return readNoEcho(tty, prompt) }
 	first, err := read(fmt.Sprintf("Value for %s (not echoed): ", resolve.QuoteName(name)))
 	if err != nil {
 		return resolve.Secret{}, fmt.Errorf("reading the value from the terminal: %w", err)

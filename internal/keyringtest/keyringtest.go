@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package keyringtest runs a real, private Secret Service for tests: a
 // session bus of its own and gnome-keyring-daemon with throwaway storage,
 // so no test ever touches a user's keyring (see KEYRING.md).
