@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
@@ -54,8 +55,12 @@ type globals struct {
 	verbose        bool
 	keyringService string
 	timeout        time.Duration
+	timeoutSet     bool // --timeout given: it bounds keyring and API calls alike
+	apiURL         string
+	allowHTTP      bool
 
-	kr *keyring.Keyring
+	kr  *keyring.Keyring
+	api *cloud.Source
 }
 
 // logf writes a --verbose line to stderr. Callers pass names, sources and

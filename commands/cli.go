@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
@@ -50,7 +51,9 @@ func (a *App) globalFlags(showVersion *bool) *flag.FlagSet {
 	fs := newFlagSet("prefect-secrets")
 	fs.StringVar(&a.g.sources, "sources", "", "comma-separated `LIST` of sources, in the order they are asked (env PREFECT_SECRETS_SOURCES; default "+defaultSources+")")
 	fs.StringVar(&a.g.keyringService, "keyring-service", "", "keep secrets under this keyring service `NAME`, to keep projects apart (env PREFECT_SECRETS_KEYRING_SERVICE; default "+keyring.DefaultService+")")
-	fs.DurationVar(&a.g.timeout, "timeout", keyring.DefaultTimeout, "`DURATION` each keyring call may take, e.g. 500ms or 5s")
+	fs.DurationVar(&a.g.timeout, "timeout", 0, "`DURATION` each keyring call and API request may take, e.g. 500ms or 5s (default: "+keyring.DefaultTimeout.String()+" for the keyring, "+cloud.DefaultTimeout.String()+" for the API, Prefect's own)")
+	fs.StringVar(&a.g.apiURL, "api-url", "", "the Prefect API `URL`, over PREFECT_API_URL and the profile's")
+	fs.BoolVar(&a.g.allowHTTP, "allow-insecure-http", false, "let the API key go over plain HTTP to a host that is not this machine (with a warning)")
 	fs.BoolVar(&a.g.verbose, "verbose", false, "say on stderr which sources are asked, for which names, and how long each takes (never a value)")
 	fs.BoolVar(showVersion, "version", false, "print the version")
 	return fs
@@ -73,6 +76,10 @@ func (a *App) Run(args []string) error {
 			return nil
 		}
 		return usagef("run 'prefect-secrets --help' for the usage", "%v", err)
+	}
+	global.Visit(func(f *flag.Flag) { a.g.timeoutSet = a.g.timeoutSet || f.Name == "timeout" })
+	if a.g.timeoutSet && a.g.timeout <= 0 {
+		return usagef("e.g. --timeout 5s", "--timeout must be more than zero")
 	}
 	if showVersion {
 		fmt.Fprintf(a.io.Out, "prefect-secrets version %s\n", a.version)

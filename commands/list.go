@@ -45,7 +45,7 @@ func (g *globals) list(asJSON bool) error {
 		return err
 	}
 	for _, s := range skipped {
-		fmt.Fprintf(g.io.Err, "prefect-secrets: the %s source was skipped: %s\n", s.Source, s.Reason)
+		g.logf("the %s source was skipped: %s", s.Source, s.Reason)
 	}
 	if asJSON {
 		enc := json.NewEncoder(g.io.Out)

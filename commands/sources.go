@@ -8,16 +8,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
 // defaultSources is the order used when neither --sources nor
 // PREFECT_SECRETS_SOURCES is given.
-const defaultSources = "context,keyring"
+const defaultSources = "context,keyring,cloud"
 
 // knownSources are the names --sources takes, each with its constructor.
-var knownSources = []string{"context", "keyring", "env"}
+var knownSources = []string{"context", "keyring", "cloud", "env"}
 
 // sourceOrder returns the sources to ask, in order, and whether the user
 // named them (then an absent source is an error, not a skip).
@@ -67,6 +68,8 @@ func (g *globals) source(name string) resolve.Source {
 	switch name {
 	case "keyring":
 		return g.keyring()
+	case "cloud":
+		return g.cloud()
 	case "env":
 		return resolve.Env{Environ: g.io.Environ}
 	default:
@@ -85,9 +88,33 @@ func (g *globals) keyring() *keyring.Keyring {
 		if service == "" {
 			service = keyring.DefaultService
 		}
-		g.kr = &keyring.Keyring{Service: service, Timeout: g.timeout, Getenv: g.io.Getenv}
+		timeout := keyring.DefaultTimeout
+		if g.timeoutSet {
+			timeout = g.timeout
+		}
+		g.kr = &keyring.Keyring{Service: service, Timeout: timeout, Getenv: g.io.Getenv}
 	}
 	return g.kr
+}
+
+// cloud is the Prefect API, made once per command.
+func (g *globals) cloud() *cloud.Source {
+	if g.api == nil {
+		home := g.io.Getenv("HOME")
+		if home == "" {
+			home, _ = os.UserHomeDir()
+		}
+		timeout := cloud.DefaultTimeout
+		if g.timeoutSet {
+			timeout = g.timeout
+		}
+		g.api = &cloud.Source{
+			Settings: cloud.Settings{Environ: g.io.Environ, Home: home, URLFlag: g.apiURL, UserConfigPath: g.userConfigPath()},
+			Timeout:  timeout, AllowHTTP: g.allowHTTP,
+			Log: func(line string) { g.logf("cloud: %s", line) },
+		}
+	}
+	return g.api
 }
 
 // userConfigPath is Prefect 1's user config file: PREFECT__USER_CONFIG_PATH,

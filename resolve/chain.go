@@ -114,7 +114,11 @@ func sourceError(src Source, names []string, err error) error {
 	}
 	var ae *AbsentError
 	if errors.As(err, &ae) {
-		return &Error{Kind: ErrUnavailable, Msg: fmt.Sprintf("the %s source was asked for %s but is not available: %s", src.Name(), quoteNames(names), ae.Reason), Hint: ae.Hint}
+		kind := ErrUnavailable
+		if ae.KindIfNamed != nil {
+			kind = ae.KindIfNamed
+		}
+		return &Error{Kind: kind, Msg: fmt.Sprintf("the %s source was asked for %s but is not available: %s", src.Name(), quoteNames(names), ae.Reason), Hint: ae.Hint}
 	}
 	return &Error{Kind: kind, Msg: fmt.Sprintf("%s source failed looking up %s", src.Name(), quoteNames(names)), Err: err}
 }

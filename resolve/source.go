@@ -27,6 +27,10 @@ type AbsentError struct {
 	Source string
 	Reason string // why it is absent, e.g. "no session bus"
 	Hint   string // what to do to have it
+	// KindIfNamed is the error's kind when the source was asked for by
+	// name; ErrUnavailable (69) if nil. A source that is merely not
+	// configured says ErrConfig (78).
+	KindIfNamed error
 }
 
 func (e *AbsentError) Error() string {
