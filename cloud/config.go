@@ -60,7 +60,7 @@ type Config struct {
 // Settings are where Load looks.
 type Settings struct {
 	Environ []string // KEY=VALUE pairs, as os.Environ returns them
-	Home   string // the user's home directory
+	Home    string   // the user's home directory
 	// URLFlag is --api-url: it wins over every other source of the URL.
 	URLFlag string
 	// UserConfigPath is Prefect 1's user config (PREFECT__USER_CONFIG_PATH,
@@ -84,7 +84,7 @@ func Load(s Settings) (*Config, error) {
 		return c, err
 	}
 	return nil, &resolve.AbsentError{Source: "cloud",
-		Reason: "no Prefect API is configured (no PREFECT_API_URL in the environment or the active profile; Prefect 1's cloud.use_local_secrets is not false)",
+		Reason:      "no Prefect API is configured (no PREFECT_API_URL in the environment or the active profile; Prefect 1's cloud.use_local_secrets is not false)",
 		Hint:        "set PREFECT_API_URL (and PREFECT_API_KEY), or run prefect cloud login; see prefect-secrets doctor",
 		KindIfNamed: resolve.ErrConfig}
 }
