@@ -72,7 +72,11 @@ func (g *globals) explain(name string) error {
 		case resolve.Failed:
 			fmt.Fprintf(w, "failed: %s", f.Reason)
 		}
-		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+f.Where))
+		where := f.Where
+		if wf, ok := chain.Sources[i].(interface{ WhereFor(string) string }); ok {
+			where = wf.WhereFor(name)
+		}
+		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+where))
 	}
 	for _, s := range knownSources {
 		if !slices.Contains(order, s) {

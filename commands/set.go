@@ -11,6 +11,7 @@ import (
 
 type setInput struct {
 	Name  string
+	To    string // keyring (default) or cloud
 	Force bool
 	Raw   bool
 }
@@ -19,7 +20,7 @@ func setCommand(g *globals) *command {
 	in := &setInput{}
 	return &command{
 		name:  "set",
-		usage: "store a secret in the OS keyring (the value from stdin or a no-echo prompt)",
+		usage: "store a secret in the OS keyring or the Prefect API (the value from stdin or a no-echo prompt)",
 		args:  "NAME",
 		description: `The value comes from stdin when stdin is not a terminal, else from a prompt
 on the terminal that does not echo and asks twice. It is never taken from an
@@ -32,15 +33,21 @@ a PEM key keeps its final newline); --raw keeps every byte.
 An existing value is replaced only with --force or after a yes on the
 terminal; otherwise nothing changes.
 
+--to cloud stores it in the Prefect API: Prefect 2/3 as a Secret block
+(MY_API_KEY is block my-api-key; created, or updated when it exists),
+Prefect 1 Cloud with set_secret.
+
 Examples:
   prefect-secrets set DB_PASSWORD
   printf %s "$TOKEN" | prefect-secrets set API_TOKEN
   prefect-secrets set --raw TLS_KEY < key.pem
-  prefect-secrets --keyring-service my-project set --force DB_PASSWORD < pw.txt`,
+  prefect-secrets --keyring-service my-project set --force DB_PASSWORD < pw.txt
+  prefect-secrets set --to cloud SLACK_WEBHOOK_URL < url.txt`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&in.Force, "force", false, "replace an existing value without asking")
 			fs.BoolVar(&in.Force, "f", false, "")
 			fs.BoolVar(&in.Raw, "raw", false, "keep every byte of stdin, a lone trailing newline included")
+			fs.StringVar(&in.To, "to", "keyring", "where to store it: `keyring` or cloud (the Prefect API)")
 		},
 		aliases: map[string]string{"f": "force"},
 		run: func(args []string) error {
@@ -62,18 +69,21 @@ func (g *globals) set(in *setInput) error {
 	if err := resolve.CheckName(in.Name); err != nil {
 		return err
 	}
-	k := g.keyring()
+	t, err := g.target("to", in.To)
+	if err != nil {
+		return err
+	}
 	ctx := g.ctx()
 	start := time.Now()
-	exists, err := k.Has(ctx, in.Name)
+	exists, err := t.Has(ctx, in.Name)
 	if err != nil {
-		return keyringFailed("look up", in.Name, err)
+		return t.failed("look up", in.Name, err)
 	}
-	g.logf("set: keyring (service %q) has %s: %v (%s)", k.Service, resolve.QuoteName(in.Name), exists, time.Since(start).Round(time.Microsecond))
+	g.logf("set: %s has %s: %v (%s)", t.label, resolve.QuoteName(in.Name), exists, time.Since(start).Round(time.Microsecond))
 	if exists && !in.Force {
-		ok, err := g.io.confirm(fmt.Sprintf("%s already exists in the keyring (service %q). Replace it?", in.Name, k.Service))
+		ok, err := g.io.confirm(fmt.Sprintf("%s already exists in %s. Replace it?", in.Name, t.label))
 		if errors.Is(err, errNoTerminal) {
-			return usagef("add --force to replace it", "secret %s already exists in the keyring (service %q); it was left as it is", resolve.QuoteName(in.Name), k.Service)
+			return usagef("add --force to replace it", "secret %s already exists in %s; it was left as it is", resolve.QuoteName(in.Name), t.label)
 		}
 		if err != nil {
 			return err
@@ -95,32 +105,12 @@ func (g *globals) set(in *setInput) error {
 		return err
 	}
 	start = time.Now()
-	if err := k.Set(ctx, in.Name, value); err != nil {
-		return keyringFailed("store", in.Name, err)
+	if err := t.Set(ctx, in.Name, value); err != nil {
+		return t.failed("store", in.Name, err)
 	}
-	g.logf("set: %s stored in the keyring (service %q, %d bytes) in %s", resolve.QuoteName(in.Name), k.Service, value.Len(), time.Since(start).Round(time.Microsecond))
+	g.logf("set: %s stored in %s (%d bytes) in %s", resolve.QuoteName(in.Name), t.label, value.Len(), time.Since(start).Round(time.Microsecond))
 	if g.io.ErrTTY {
-		fmt.Fprintf(g.io.Err, "prefect-secrets: stored %s in the keyring\n", resolve.QuoteName(in.Name))
+		fmt.Fprintf(g.io.Err, "prefect-secrets: stored %s in %s\n", resolve.QuoteName(in.Name), t.label)
 	}
 	return nil
-}
-
-// keyringFailed says which secret a keyring failure was for. An absent
-// keyring is an error here: set and delete need it.
-func keyringFailed(doing, name string, err error) error {
-	var ae *resolve.AbsentError
-	if errors.As(err, &ae) {
-		return &resolve.Error{Kind: resolve.ErrUnavailable,
-			Msg:  fmt.Sprintf("cannot %s %s: the keyring is not available: %s", doing, resolve.QuoteName(name), ae.Reason),
-			Hint: ae.Hint}
-	}
-	var e *resolve.Error
-	if errors.As(err, &e) && e.Kind != resolve.ErrUnavailable && e.Kind != resolve.ErrDenied {
-		return err // bad input or not found: the message already names the secret
-	}
-	kind := resolve.ErrUnavailable
-	if errors.Is(err, resolve.ErrDenied) {
-		kind = resolve.ErrDenied
-	}
-	return &resolve.Error{Kind: kind, Msg: fmt.Sprintf("cannot %s %s: the keyring source failed", doing, resolve.QuoteName(name)), Err: err}
 }

@@ -1,0 +1,100 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+func doctorCommand(g *globals) *command {
+	return &command{
+		name:  "doctor",
+		usage: "check each source: where it reads, whether it is there, whether it answers (never a value)",
+		description: `For each source: where it reads and where its settings come from (never a
+key), then a check that it answers: the local context's config file parses,
+the keyring lists its names, the Prefect API answers a request that needs
+the credentials. Exits 0 when nothing failed (a source that is merely not
+configured is not a failure), else with the first failure's code.
+
+Examples:
+  prefect-secrets doctor
+  PREFECT_PROFILE=prod prefect-secrets doctor`,
+		run: func(args []string) error {
+			if err := exactArgs("doctor", args); err != nil {
+				return err
+			}
+			return g.doctor()
+		},
+	}
+}
+
+func (g *globals) doctor() error {
+	order, _, err := g.sourceOrder()
+	if err != nil {
+		return err
+	}
+	ok := g.io.paint(g.io.OutTTY, color.FgGreen, color.Bold)
+	bad := g.io.paint(g.io.OutTTY, color.FgRed, color.Bold)
+	w := g.io.Out
+	var first error
+	for _, name := range knownSources {
+		if name == "env" {
+			continue
+		}
+		src := g.source(name)
+		inOrder := "in the source order"
+		if !slices.Contains(order, name) {
+			inOrder = "not in the source order (--sources)"
+		}
+		fmt.Fprintf(w, "%-8s %s\n", name, inOrder)
+		fmt.Fprintf(w, "         reads %s\n", src.Where())
+		start := time.Now()
+		var checkErr error
+		what := ""
+		if c, isCloud := src.(interface{ Check(context.Context) error }); isCloud {
+			checkErr = c.Check(g.ctx())
+			what = "answers and accepts the credentials"
+		} else {
+			var names []string
+			names, checkErr = src.Names(g.ctx())
+			what = fmt.Sprintf("answers: %d names", len(names))
+		}
+		took := time.Since(start).Round(time.Millisecond)
+		var absent *resolve.AbsentError
+		switch {
+		case errors.As(checkErr, &absent):
+			fmt.Fprintf(w, "         skipped: %s\n", absent.Reason)
+			if absent.Hint != "" {
+				fmt.Fprintf(w, "         hint: %s\n", absent.Hint)
+			}
+		case checkErr != nil:
+			fmt.Fprintf(w, "         %s %v\n", bad.Sprint("failed:"), checkErr)
+			if h := Hint(checkErr); h != "" {
+				fmt.Fprintf(w, "         hint: %s\n", h)
+			}
+			if first == nil {
+				first = checkErr
+			}
+		default:
+			fmt.Fprintf(w, "         %s %s (%s)\n", ok.Sprint("ok:"), what, took)
+		}
+	}
+	if first != nil {
+		// The failure and its hint are printed above; keep its exit code.
+		kind := resolve.ErrUnavailable
+		for _, k := range []error{resolve.ErrBadInput, resolve.ErrDenied, resolve.ErrConfig} {
+			if errors.Is(first, k) {
+				kind = k
+				break
+			}
+		}
+		return &resolve.Error{Kind: kind, Msg: "a source failed (see above)"}
+	}
+	return nil
+}

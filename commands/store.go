@@ -1,0 +1,62 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+)
+
+// store is where set writes and delete removes: the keyring or the API.
+type store interface {
+	Has(ctx context.Context, name string) (bool, error)
+	Set(ctx context.Context, name string, value resolve.Secret) error
+	Delete(ctx context.Context, name string) error
+}
+
+// storeNames are the values --to and --from take.
+var storeNames = []string{"keyring", "cloud"}
+
+// target is a store and how messages name it.
+type target struct {
+	store
+	source string // "keyring" or "cloud"
+	label  string // "the keyring (service "x")", "the Prefect API"
+}
+
+// target returns the store named by --to or --from.
+func (g *globals) target(flag, name string) (*target, error) {
+	switch name {
+	case "", "keyring":
+		k := g.keyring()
+		return &target{store: k, source: "keyring", label: fmt.Sprintf("the keyring (service %q)", k.Service)}, nil
+	case "cloud":
+		return &target{store: g.cloud(), source: "cloud", label: "the Prefect API"}, nil
+	}
+	return nil, usagef("--"+flag+" takes keyring or cloud", "unknown store %q for --%s", name, flag)
+}
+
+// failed says which secret and which store a failure was for. A store that
+// is absent is an error here: it was asked for by name.
+func (t *target) failed(doing, name string, err error) error {
+	var ae *resolve.AbsentError
+	if errors.As(err, &ae) {
+		kind := resolve.ErrUnavailable
+		if ae.KindIfNamed != nil {
+			kind = ae.KindIfNamed
+		}
+		return &resolve.Error{Kind: kind,
+			Msg:  fmt.Sprintf("cannot %s %s: the %s source is not available: %s", doing, resolve.QuoteName(name), t.source, ae.Reason),
+			Hint: ae.Hint}
+	}
+	var e *resolve.Error
+	if errors.As(err, &e) && e.Kind != resolve.ErrUnavailable && e.Kind != resolve.ErrDenied {
+		return err // bad input, not found, bad config: the message already says what
+	}
+	kind := resolve.ErrUnavailable
+	if errors.Is(err, resolve.ErrDenied) {
+		kind = resolve.ErrDenied
+	}
+	return &resolve.Error{Kind: kind, Msg: fmt.Sprintf("cannot %s %s: the %s source failed", doing, resolve.QuoteName(name), t.source), Err: err}
+}
