@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -347,7 +348,8 @@ func Loopback(rawURL string) bool {
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
-	return strings.HasPrefix(h, "127.") || h == "::1"
+	addr, err := netip.ParseAddr(h)
+	return err == nil && addr.IsLoopback()
 }
 
 // BlockName maps a secret name to a Prefect 2/3 block name, which must
