@@ -221,22 +221,24 @@ func (c *Client) try(ctx context.Context, method, path, query string, payload []
 	return r, false, nil
 }
 
-// backoff is how long to wait before the next try: Retry-After when the
-// server says, else exponential with jitter, both capped.
+// backoff is how long to wait before the next try: exponential with
+// jitter, or what Retry-After says plus jitter (so that many clients told
+// the same thing do not all come back at once), capped.
 func (c *Client) backoff(attempt int, h http.Header) time.Duration {
 	const maxWait = 30 * time.Second
+	base := 250 * time.Millisecond << attempt
+	jitter := time.Duration(rand.Int64N(int64(base)))
 	if h != nil {
 		if ra := h.Get("Retry-After"); ra != "" {
 			if secs, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && secs >= 0 {
-				return min(time.Duration(secs)*time.Second, maxWait)
+				return min(time.Duration(secs)*time.Second+jitter/2, maxWait)
 			}
 			if t, err := http.ParseTime(ra); err == nil {
-				return min(max(time.Until(t), 0), maxWait)
+				return min(max(time.Until(t), 0)+jitter/2, maxWait)
 			}
 		}
 	}
-	base := 250 * time.Millisecond << attempt
-	return min(base/2+time.Duration(rand.Int64N(int64(base))), 5*time.Second)
+	return min(base/2+jitter, 5*time.Second)
 }
 
 func (c *Client) authorize(req *http.Request) {

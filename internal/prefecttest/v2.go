@@ -1,0 +1,895 @@
+package prefecttest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// V2 fakes Prefect 2/3's REST API for Secret blocks. Endpoints, under URL():
+//
+//	GET    /health                                            200 true (no auth with WithAuthString, as Prefect)
+//	GET    /block_types/slug/secret                           200 the Secret block type
+//	POST   /block_schemas/filter                              200 the Secret schemas, newest first
+//	GET    /block_types/slug/secret/block_documents/name/{n}  200 the document, or 404 {"detail":"Block document not found"}
+//	POST   /block_documents/filter                            200 the matching documents, by name, paged
+//	POST   /block_documents/                                  201 the new document (value obfuscated, as Prefect answers), 409 if it exists
+//	PATCH  /block_documents/{id}                              204, or 404 {"detail":"Block document not found"}
+//	DELETE /block_documents/{id}                              204, or 404 {"detail":"Block document not found"}
+//
+// Checks, each reported with T.Errorf: the path (unknown → 404
+// {"detail":"Not Found"}; /block_documents without the slash → 307 to it,
+// as FastAPI does; wrong method → 405), the query (only include_secrets on
+// the read by name; anything else is reported and ignored, as FastAPI
+// ignores it), Content-Type: application/json on bodies, no body on GET and
+// DELETE, the body's fields (unknown, missing or ill-typed → 422 in Prefect's
+// validation shape, see below), that the block type and schema ids are the
+// ones this server handed out (else 409, Prefect's foreign-key conflict),
+// block names matching ^[a-z0-9-]+$ (→ 422), the filter's block_types being
+// exactly {"slug": {"any_": ["secret"]}}, PATCH's merge_existing_data being
+// false, and a well-formed X-PREFECT-API-VERSION when sent (→ 400).
+//
+// Not reported (answered as Prefect would, for the client to handle): a
+// missing or wrong credential (401), WithForbidden (403), an unknown
+// document name or id (404), an existing name (409), a filter limit above
+// the page limit (422 {"detail": "Invalid limit: must be less than or equal
+// to 200."}), a read without include_secrets=true (value "********").
+//
+// Prefect's 422 for an invalid body is
+//
+//	{"exception_message": "Invalid request received.",
+//	 "exception_detail": [{"loc": ["body", "name"], "msg": "...", "type": "value_error"}],
+//	 "request_body": <the request's body, echoed>}
+//
+// which echoes secret values: a client must not print response bodies.
+type V2 struct {
+	*base
+	cfg v2config
+
+	typeID   string
+	typeTime string
+	schemas  []v2schema // newest first
+
+	smu  sync.Mutex
+	docs map[string]*v2doc // by name
+}
+
+type v2config struct {
+	apiKey     string
+	authString string
+	forbidden  bool
+	cloud      bool
+	pageLimit  int
+}
+
+// V2Option configures NewV2.
+type V2Option func(*v2config)
+
+// WithAPIKey requires Authorization: Bearer <key> (Prefect Cloud); a
+// missing or wrong one gets 401 {"detail":"Unauthorized"}.
+func WithAPIKey(key string) V2Option { return func(c *v2config) { c.apiKey = key } }
+
+// WithAuthString requires Authorization: Basic base64(s) (a self-hosted
+// server's PREFECT_SERVER_API_AUTH_STRING); a missing or wrong one gets 401
+// {"exception_message":"Unauthorized"}, as Prefect's middleware answers.
+// /health is exempt, as in Prefect.
+func WithAuthString(s string) V2Option { return func(c *v2config) { c.authString = s } }
+
+// WithForbidden answers every (authenticated) request 403
+// {"detail":"Forbidden"}, as Prefect Cloud does for a key without access to
+// the workspace.
+func WithForbidden() V2Option { return func(c *v2config) { c.forbidden = true } }
+
+// WithCloudPath serves the API under /api/accounts/<uuid>/workspaces/<uuid>,
+// as Prefect Cloud does.
+func WithCloudPath() V2Option { return func(c *v2config) { c.cloud = true } }
+
+// WithPageLimit sets PREFECT_API_DEFAULT_LIMIT (default 200): a filter's
+// default limit, and its maximum (a larger limit is a 422).
+func WithPageLimit(n int) V2Option { return func(c *v2config) { c.pageLimit = n } }
+
+type v2schema struct {
+	id, checksum, version, created string
+}
+
+type v2doc struct {
+	id, name, schemaID string
+	created, updated   string
+	value              json.RawMessage
+}
+
+// NewV2 starts a fake Prefect 2/3 API on http://127.0.0.1, stopped when the
+// test ends.
+func NewV2(t T, opts ...V2Option) *V2 {
+	t.Helper()
+	return newV2(t, false, opts)
+}
+
+// NewV2TLS is NewV2 over HTTPS; Client() trusts its certificate.
+func NewV2TLS(t T, opts ...V2Option) *V2 {
+	t.Helper()
+	return newV2(t, true, opts)
+}
+
+func newV2(t T, tls bool, opts []V2Option) *V2 {
+	s := &V2{docs: map[string]*v2doc{}}
+	s.cfg.pageLimit = 200
+	for _, o := range opts {
+		o(&s.cfg)
+	}
+	if s.cfg.apiKey != "" && s.cfg.authString != "" {
+		t.Errorf("prefecttest: NewV2 with both WithAPIKey and WithAuthString: a Prefect server checks one or the other")
+	}
+	now := time.Now()
+	s.typeID = newUUID()
+	s.typeTime = timestamp(now.Add(-48 * time.Hour))
+	s.schemas = []v2schema{
+		{id: newUUID(), checksum: "sha256:" + strings.Repeat("3b", 32), version: "3.1.11", created: timestamp(now.Add(-24 * time.Hour))},
+		{id: newUUID(), checksum: "sha256:" + strings.Repeat("a1", 32), version: "2.20.4", created: timestamp(now.Add(-48 * time.Hour))},
+	}
+	s.base = &base{name: "V2", handle: s.serve}
+	if s.cfg.cloud {
+		s.basePath = "/api/accounts/" + newUUID() + "/workspaces/" + newUUID()
+	} else {
+		s.basePath = "/api"
+	}
+	s.start(t, tls)
+	return s
+}
+
+// URL returns the API base, e.g. http://127.0.0.1:PORT/api (PREFECT_API_URL).
+func (s *V2) URL() string { return s.srv.URL + s.basePath }
+
+// URLWithHost returns URL() with host (e.g. "localhost") for 127.0.0.1:
+// another host name for the same server, for redirect tests.
+func (s *V2) URLWithHost(host string) string { return s.urlWithHost(s.URL(), host) }
+
+// BlockTypeID returns the Secret block type's id this server hands out.
+func (s *V2) BlockTypeID() string { return s.typeID }
+
+// BlockSchemaIDs returns the Secret block schemas' ids, newest first.
+func (s *V2) BlockSchemaIDs() []string {
+	ids := make([]string, len(s.schemas))
+	for i, sc := range s.schemas {
+		ids[i] = sc.id
+	}
+	return ids
+}
+
+// SetBlock stores a Secret block document named name (created, or its value
+// replaced). value is any JSON-encodable value (a string in Prefect 2.x);
+// a json.RawMessage is stored as is.
+func (s *V2) SetBlock(name string, value any) {
+	raw, err := json.Marshal(value)
+	if err != nil {
+		s.t.Errorf("prefecttest V2: SetBlock(%q): %v", name, err)
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	now := timestamp(time.Now())
+	if d, ok := s.docs[name]; ok {
+		d.value, d.updated = raw, now
+		return
+	}
+	s.docs[name] = &v2doc{id: newUUID(), name: name, schemaID: s.schemas[0].id, created: now, updated: now, value: raw}
+}
+
+// Block returns the stored value of the Secret block named name, decoded
+// (JSON numbers as float64).
+func (s *V2) Block(name string) (value any, ok bool) {
+	raw, ok := s.BlockJSON(name)
+	if !ok {
+		return nil, false
+	}
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return nil, false
+	}
+	return value, true
+}
+
+// BlockJSON returns the stored value of the Secret block named name as the
+// JSON text stored.
+func (s *V2) BlockJSON(name string) (json.RawMessage, bool) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	d, ok := s.docs[name]
+	if !ok {
+		return nil, false
+	}
+	return append(json.RawMessage(nil), d.value...), true
+}
+
+// BlockID returns the id of the block document named name.
+func (s *V2) BlockID(name string) (string, bool) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	d, ok := s.docs[name]
+	if !ok {
+		return "", false
+	}
+	return d.id, true
+}
+
+// BlockNames returns the names of the stored block documents, sorted.
+func (s *V2) BlockNames() []string {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	names := make([]string, 0, len(s.docs))
+	for n := range s.docs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// DeleteBlock removes the block document named name, if any.
+func (s *V2) DeleteBlock(name string) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	delete(s.docs, name)
+}
+
+// Count returns how many requests had this method and this path after the
+// API base, e.g. Count("POST", "/block_documents/filter").
+func (s *V2) Count(method, pathSuffix string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method == method && r.Path == s.basePath+pathSuffix {
+			n++
+		}
+	}
+	return n
+}
+
+var (
+	blockNameRE  = regexp.MustCompile(`^[a-z0-9-]+$`)
+	uuidRE       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	apiVersionRE = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
+)
+
+// Obfuscated is what Prefect shows instead of a secret value when
+// include_secrets is not true.
+const Obfuscated = "********"
+
+func (s *V2) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	path := r.URL.EscapedPath()
+	rel, under := strings.CutPrefix(path, s.basePath)
+	if !under || (rel != "" && !strings.HasPrefix(rel, "/")) {
+		s.errorf(r, "path is not under the API base %s", s.basePath)
+		detail(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if !s.authorized(w, r, rel) {
+		return
+	}
+	if s.cfg.forbidden {
+		detail(w, http.StatusForbidden, "Forbidden")
+		return
+	}
+	if v := r.Header.Get("X-Prefect-Api-Version"); v != "" && !apiVersionRE.MatchString(v) {
+		s.errorf(r, "malformed X-PREFECT-API-VERSION %q", v)
+		detail(w, http.StatusBadRequest, "Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received "+v)
+		return
+	}
+
+	const byName = "/block_types/slug/secret/block_documents/name/"
+	switch {
+	case rel == "/health":
+		if s.route(w, r, body, "GET", "") {
+			writeRaw(w, http.StatusOK, "true")
+		}
+	case rel == "/block_types/slug/secret":
+		if s.route(w, r, body, "GET", "") {
+			writeJSON(w, http.StatusOK, s.blockType())
+		}
+	case strings.HasPrefix(rel, byName) && !strings.Contains(rel[len(byName):], "/") && len(rel) > len(byName):
+		if s.route(w, r, body, "GET", "include_secrets") {
+			s.readByName(w, r, rel[len(byName):])
+		}
+	case strings.HasPrefix(rel, "/block_types/slug/") && !strings.Contains(rel[len("/block_types/slug/"):], "/"):
+		s.errorf(r, "block type %q: only the Secret block type's slug is \"secret\"", rel[len("/block_types/slug/"):])
+		detail(w, http.StatusNotFound, "Block type not found")
+	case rel == "/block_schemas/filter":
+		if s.route(w, r, body, "POST", "") {
+			s.filterSchemas(w, r, body)
+		}
+	case rel == "/block_documents/filter":
+		if s.route(w, r, body, "POST", "") {
+			s.filterDocs(w, r, body)
+		}
+	case rel == "/block_documents/":
+		if s.route(w, r, body, "POST", "") {
+			s.create(w, r, body)
+		}
+	case rel == "/block_documents":
+		s.errorf(r, "the path needs its trailing slash: %s/block_documents/", s.basePath)
+		loc := path + "/"
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, loc, http.StatusTemporaryRedirect)
+	case strings.HasPrefix(rel, "/block_documents/") && uuidRE.MatchString(rel[len("/block_documents/"):]):
+		id := strings.ToLower(rel[len("/block_documents/"):])
+		switch r.Method {
+		case "PATCH":
+			if s.route(w, r, body, "PATCH", "") {
+				s.update(w, r, body, id)
+			}
+		case "DELETE":
+			if s.route(w, r, body, "DELETE", "") {
+				s.delete(w, id)
+			}
+		default:
+			s.errorf(r, "method %s: this fake serves PATCH and DELETE here", r.Method)
+			detail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		}
+	default:
+		s.errorf(r, "no such endpoint in Prefect's API")
+		detail(w, http.StatusNotFound, "Not Found")
+	}
+}
+
+// authorized checks the credential; false if it answered 401.
+func (s *V2) authorized(w http.ResponseWriter, r *http.Request, rel string) bool {
+	got := r.Header.Get("Authorization")
+	switch {
+	case s.cfg.authString != "":
+		if rel == "/health" {
+			return true
+		}
+		scheme, creds, _ := strings.Cut(got, " ")
+		dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(creds))
+		if scheme != "Basic" || err != nil || string(dec) != s.cfg.authString {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"exception_message": "Unauthorized"})
+			return false
+		}
+	case s.cfg.apiKey != "":
+		if got != "Bearer "+s.cfg.apiKey {
+			detail(w, http.StatusUnauthorized, "Unauthorized")
+			return false
+		}
+	}
+	return true
+}
+
+// route checks method, query and body framing; false if it answered.
+func (s *V2) route(w http.ResponseWriter, r *http.Request, body []byte, method, allowedQuery string) bool {
+	if r.Method != method {
+		s.errorf(r, "method %s: Prefect serves %s here", r.Method, method)
+		detail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return false
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.errorf(r, "malformed query: %v", err)
+	}
+	for k := range q {
+		if k != allowedQuery || allowedQuery == "" {
+			s.errorf(r, "unexpected query parameter %q", k)
+		}
+	}
+	switch method {
+	case "GET", "DELETE":
+		if len(body) > 0 {
+			s.errorf(r, "unexpected request body on %s", method)
+		}
+	default:
+		if !isJSONContentType(r.Header.Get("Content-Type")) {
+			s.errorf(r, "Content-Type is %q, want application/json", r.Header.Get("Content-Type"))
+			s.invalid(w, body, []any{"body"}, "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")
+			return false
+		}
+		if !json.Valid(body) {
+			s.errorf(r, "the body is not valid JSON")
+			s.invalid(w, nil, []any{"body", 0}, "JSON decode error", "json_invalid")
+			return false
+		}
+	}
+	return true
+}
+
+// invalid answers Prefect's 422 for a request that fails validation.
+func (s *V2) invalid(w http.ResponseWriter, body []byte, loc []any, msg, typ string) {
+	var echoed any
+	if json.Valid(body) {
+		echoed = json.RawMessage(body)
+	} else if body != nil {
+		echoed = string(body)
+	}
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+		"exception_message": "Invalid request received.",
+		"exception_detail":  []any{map[string]any{"loc": loc, "msg": msg, "type": typ}},
+		"request_body":      echoed,
+	})
+}
+
+// bad reports a malformed body and answers 422.
+func (s *V2) bad(w http.ResponseWriter, r *http.Request, body []byte, field, problem string) {
+	s.errorf(r, "%s", problem)
+	loc := []any{"body"}
+	if field != "" {
+		for _, f := range strings.Split(field, ".") {
+			loc = append(loc, f)
+		}
+	}
+	s.invalid(w, body, loc, problem, "value_error")
+}
+
+func (s *V2) blockType() map[string]any {
+	return map[string]any{
+		"id":                s.typeID,
+		"created":           s.typeTime,
+		"updated":           s.typeTime,
+		"name":              "Secret",
+		"slug":              "secret",
+		"logo_url":          "https://cdn.sanity.io/images/3ugk85nk/production/c6f20e556dd16effda9df16551feecfb5822092b-48x48.png",
+		"documentation_url": "https://docs.prefect.io/latest/develop/blocks",
+		"description":       "A block that represents a secret value. The value stored in this block will be obfuscated when this block is viewed or edited in the UI.",
+		"code_example":      "```python\nfrom prefect.blocks.system import Secret\n\nsecret_block = Secret.load(\"BLOCK_NAME\")\nsecret_block.get()\n```",
+		"is_protected":      true,
+	}
+}
+
+func (s *V2) schemaJSON(sc v2schema) map[string]any {
+	return map[string]any{
+		"id":       sc.id,
+		"created":  sc.created,
+		"updated":  sc.created,
+		"checksum": sc.checksum,
+		"fields": map[string]any{
+			"title":       "Secret",
+			"description": "A block that represents a secret value.",
+			"type":        "object",
+			"properties": map[string]any{
+				"value": map[string]any{
+					"title":       "Value",
+					"description": "A value that should be kept secret.",
+					"anyOf":       []any{map[string]any{"type": "string", "format": "password", "writeOnly": true}, map[string]any{}},
+				},
+			},
+			"required":                []string{"value"},
+			"block_type_slug":         "secret",
+			"secret_fields":           []string{"value"},
+			"block_schema_references": map[string]any{},
+		},
+		"block_type_id": s.typeID,
+		"block_type":    s.blockType(),
+		"capabilities":  []string{},
+		"version":       sc.version,
+	}
+}
+
+func (s *V2) schemaByID(id string) (v2schema, bool) {
+	for _, sc := range s.schemas {
+		if strings.EqualFold(sc.id, id) {
+			return sc, true
+		}
+	}
+	return v2schema{}, false
+}
+
+func (s *V2) docJSON(d *v2doc, includeSecrets bool) map[string]any {
+	value := d.value
+	if !includeSecrets {
+		value = json.RawMessage(`"` + Obfuscated + `"`)
+	}
+	sc, _ := s.schemaByID(d.schemaID)
+	return map[string]any{
+		"id":                        d.id,
+		"created":                   d.created,
+		"updated":                   d.updated,
+		"name":                      d.name,
+		"data":                      map[string]any{"value": value},
+		"block_schema_id":           d.schemaID,
+		"block_schema":              s.schemaJSON(sc),
+		"block_type_id":             s.typeID,
+		"block_type_name":           "Secret",
+		"block_type":                s.blockType(),
+		"block_document_references": map[string]any{},
+		"is_anonymous":              false,
+	}
+}
+
+func (s *V2) readByName(w http.ResponseWriter, r *http.Request, escName string) {
+	name, err := url.PathUnescape(escName)
+	if err != nil {
+		s.errorf(r, "malformed escape in the block name: %v", err)
+		detail(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	include := false
+	if v := r.URL.Query()["include_secrets"]; len(v) > 0 {
+		switch strings.ToLower(v[len(v)-1]) {
+		case "true", "1", "yes", "on":
+			include = true
+		case "false", "0", "no", "off":
+		default:
+			s.errorf(r, "include_secrets=%q is not a boolean", v[len(v)-1])
+			s.invalid(w, nil, []any{"query", "include_secrets"}, "Input should be a valid boolean", "bool_parsing")
+			return
+		}
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	d, ok := s.docs[name]
+	if !ok {
+		detail(w, http.StatusNotFound, "Block document not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.docJSON(d, include))
+}
+
+// limitOffset validates limit and offset as Prefect's LimitBody and
+// Body(0, ge=0) do; false if it answered.
+func (s *V2) limitOffset(w http.ResponseWriter, r *http.Request, body []byte, m map[string]json.RawMessage) (limit, offset int, ok bool) {
+	limit, offset = s.cfg.pageLimit, 0
+	if raw, has := m["limit"]; has && jsonKind(raw) != "null" {
+		n, isInt := integer(raw)
+		if !isInt {
+			s.bad(w, r, body, "limit", "limit is not an integer")
+			return 0, 0, false
+		}
+		if n < 0 {
+			detail(w, http.StatusUnprocessableEntity, "Invalid limit: must be greater than or equal to 0.")
+			return 0, 0, false
+		}
+		if n > s.cfg.pageLimit {
+			detail(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid limit: must be less than or equal to %d.", s.cfg.pageLimit))
+			return 0, 0, false
+		}
+		limit = n
+	}
+	if raw, has := m["offset"]; has {
+		n, isInt := integer(raw)
+		if !isInt || n < 0 {
+			s.bad(w, r, body, "offset", "offset is not an integer >= 0")
+			return 0, 0, false
+		}
+		offset = n
+	}
+	return limit, offset, true
+}
+
+func page[E any](l []E, limit, offset int) []E {
+	if offset >= len(l) {
+		return []E{}
+	}
+	l = l[offset:]
+	if limit < len(l) {
+		l = l[:limit]
+	}
+	return l
+}
+
+func (s *V2) filterSchemas(w http.ResponseWriter, r *http.Request, body []byte) {
+	m, ok := object(body)
+	if !ok {
+		s.bad(w, r, body, "", "the body is not a JSON object")
+		return
+	}
+	if p := checkKeys("body", m, []string{"block_schemas"}, "limit", "offset"); p != "" {
+		s.bad(w, r, body, "", p)
+		return
+	}
+	bs, ok := object(m["block_schemas"])
+	if !ok {
+		s.bad(w, r, body, "block_schemas", "block_schemas is not an object")
+		return
+	}
+	if p := checkKeys("block_schemas", bs, []string{"block_type_id"}); p != "" {
+		s.bad(w, r, body, "block_schemas", p)
+		return
+	}
+	bt, ok := object(bs["block_type_id"])
+	if !ok {
+		s.bad(w, r, body, "block_schemas.block_type_id", "block_schemas.block_type_id is not an object")
+		return
+	}
+	if p := checkKeys("block_schemas.block_type_id", bt, []string{"any_"}); p != "" {
+		s.bad(w, r, body, "block_schemas.block_type_id", p)
+		return
+	}
+	ids, ok := stringList(bt["any_"])
+	if !ok {
+		s.bad(w, r, body, "block_schemas.block_type_id.any_", "block_schemas.block_type_id.any_ is not a list of strings")
+		return
+	}
+	matches := false
+	for _, id := range ids {
+		if !uuidRE.MatchString(id) {
+			s.bad(w, r, body, "block_schemas.block_type_id.any_", fmt.Sprintf("block type id %q is not a UUID", id))
+			return
+		}
+		if strings.EqualFold(id, s.typeID) {
+			matches = true
+		}
+	}
+	limit, offset, ok := s.limitOffset(w, r, body, m)
+	if !ok {
+		return
+	}
+	out := []any{}
+	if matches {
+		for _, sc := range page(s.schemas, limit, offset) {
+			out = append(out, s.schemaJSON(sc))
+		}
+	} else {
+		s.errorf(r, "block_type_id.any_ %q does not hold the Secret block type's id %s (from GET /block_types/slug/secret)", ids, s.typeID)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+var blockDocumentSorts = map[string]bool{"NAME_ASC": true, "NAME_DESC": true, "BLOCK_TYPE_AND_NAME_ASC": true}
+
+func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
+	m, ok := object(body)
+	if !ok {
+		s.bad(w, r, body, "", "the body is not a JSON object")
+		return
+	}
+	if p := checkKeys("body", m, []string{"block_types"}, "block_documents", "include_secrets", "limit", "offset", "sort"); p != "" {
+		s.bad(w, r, body, "", p)
+		return
+	}
+	// block_types: exactly {"slug": {"any_": ["secret"]}}.
+	bt, ok := object(m["block_types"])
+	if !ok {
+		s.bad(w, r, body, "block_types", "block_types is not an object")
+		return
+	}
+	if p := checkKeys("block_types", bt, []string{"slug"}); p != "" {
+		s.bad(w, r, body, "block_types", p)
+		return
+	}
+	slug, ok := object(bt["slug"])
+	if !ok {
+		s.bad(w, r, body, "block_types.slug", "block_types.slug is not an object")
+		return
+	}
+	if p := checkKeys("block_types.slug", slug, []string{"any_"}); p != "" {
+		s.bad(w, r, body, "block_types.slug", p)
+		return
+	}
+	slugs, ok := stringList(slug["any_"])
+	if !ok || len(slugs) != 1 || slugs[0] != "secret" {
+		s.bad(w, r, body, "block_types.slug.any_", fmt.Sprintf("block_types.slug.any_ is %s, want [\"secret\"]", slug["any_"]))
+		return
+	}
+	// block_documents: optional name.any_ and is_anonymous.eq_.
+	var names map[string]bool
+	if raw, has := m["block_documents"]; has && jsonKind(raw) != "null" {
+		bd, ok := object(raw)
+		if !ok {
+			s.bad(w, r, body, "block_documents", "block_documents is not an object")
+			return
+		}
+		if p := checkKeys("block_documents", bd, nil, "name", "is_anonymous"); p != "" {
+			s.bad(w, r, body, "block_documents", p)
+			return
+		}
+		if raw, has := bd["name"]; has {
+			nm, ok := object(raw)
+			if !ok {
+				s.bad(w, r, body, "block_documents.name", "block_documents.name is not an object")
+				return
+			}
+			if p := checkKeys("block_documents.name", nm, []string{"any_"}); p != "" {
+				s.bad(w, r, body, "block_documents.name", p)
+				return
+			}
+			l, ok := stringList(nm["any_"])
+			if !ok {
+				s.bad(w, r, body, "block_documents.name.any_", "block_documents.name.any_ is not a list of strings")
+				return
+			}
+			names = map[string]bool{}
+			for _, n := range l {
+				names[n] = true
+			}
+		}
+		if raw, has := bd["is_anonymous"]; has && jsonKind(raw) != "null" {
+			an, ok := object(raw)
+			if !ok {
+				s.bad(w, r, body, "block_documents.is_anonymous", "block_documents.is_anonymous is not an object")
+				return
+			}
+			if p := checkKeys("block_documents.is_anonymous", an, []string{"eq_"}); p != "" {
+				s.bad(w, r, body, "block_documents.is_anonymous", p)
+				return
+			}
+			if jsonKind(an["eq_"]) != "bool" {
+				s.bad(w, r, body, "block_documents.is_anonymous.eq_", "block_documents.is_anonymous.eq_ is not a boolean")
+				return
+			}
+			if string(an["eq_"]) == "true" {
+				names = map[string]bool{} // every document here is named
+			}
+		}
+	}
+	include := false
+	if raw, has := m["include_secrets"]; has {
+		if jsonKind(raw) != "bool" {
+			s.bad(w, r, body, "include_secrets", "include_secrets is not a boolean")
+			return
+		}
+		include = string(raw) == "true"
+	}
+	desc := false
+	if raw, has := m["sort"]; has && jsonKind(raw) != "null" {
+		var sv string
+		if json.Unmarshal(raw, &sv) != nil || !blockDocumentSorts[sv] {
+			s.bad(w, r, body, "sort", fmt.Sprintf("sort is %s, want one of NAME_ASC, NAME_DESC, BLOCK_TYPE_AND_NAME_ASC", raw))
+			return
+		}
+		desc = sv == "NAME_DESC"
+	}
+	limit, offset, ok := s.limitOffset(w, r, body, m)
+	if !ok {
+		return
+	}
+
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	var match []*v2doc
+	for n, d := range s.docs {
+		if names == nil || names[n] {
+			match = append(match, d)
+		}
+	}
+	sort.Slice(match, func(i, j int) bool {
+		if desc {
+			return match[i].name > match[j].name
+		}
+		return match[i].name < match[j].name
+	})
+	out := []any{}
+	for _, d := range page(match, limit, offset) {
+		out = append(out, s.docJSON(d, include))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// blockValue checks data is exactly {"value": <any JSON>}.
+func blockValue(raw json.RawMessage) (json.RawMessage, string) {
+	data, ok := object(raw)
+	if !ok {
+		return nil, "data is not an object"
+	}
+	if p := checkKeys("data", data, []string{"value"}); p != "" {
+		return nil, p
+	}
+	return data["value"], ""
+}
+
+func (s *V2) create(w http.ResponseWriter, r *http.Request, body []byte) {
+	m, ok := object(body)
+	if !ok {
+		s.bad(w, r, body, "", "the body is not a JSON object")
+		return
+	}
+	if p := checkKeys("body", m, []string{"name", "data", "block_type_id", "block_schema_id"}, "is_anonymous"); p != "" {
+		s.bad(w, r, body, "", p)
+		return
+	}
+	var name string
+	if json.Unmarshal(m["name"], &name) != nil || jsonKind(m["name"]) != "string" {
+		s.bad(w, r, body, "name", "name is not a string")
+		return
+	}
+	if !blockNameRE.MatchString(name) {
+		s.bad(w, r, body, "name", fmt.Sprintf("Block document name %q must only contain lowercase letters, numbers, and dashes.", name))
+		return
+	}
+	value, p := blockValue(m["data"])
+	if p != "" {
+		s.bad(w, r, body, "data", p)
+		return
+	}
+	var typeID, schemaID string
+	if json.Unmarshal(m["block_type_id"], &typeID) != nil || !uuidRE.MatchString(typeID) {
+		s.bad(w, r, body, "block_type_id", "block_type_id is not a UUID string")
+		return
+	}
+	if json.Unmarshal(m["block_schema_id"], &schemaID) != nil || !uuidRE.MatchString(schemaID) {
+		s.bad(w, r, body, "block_schema_id", "block_schema_id is not a UUID string")
+		return
+	}
+	if raw, has := m["is_anonymous"]; has && string(raw) != "false" {
+		s.bad(w, r, body, "is_anonymous", fmt.Sprintf("is_anonymous is %s, want false", raw))
+		return
+	}
+	if !strings.EqualFold(typeID, s.typeID) {
+		s.errorf(r, "block_type_id %s is not the Secret block type's id %s (from GET /block_types/slug/secret)", typeID, s.typeID)
+		detail(w, http.StatusConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
+		return
+	}
+	if _, ok := s.schemaByID(schemaID); !ok {
+		s.errorf(r, "block_schema_id %s is not one of the Secret schemas' ids %v (from POST /block_schemas/filter)", schemaID, s.BlockSchemaIDs())
+		detail(w, http.StatusConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
+		return
+	}
+
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if _, exists := s.docs[name]; exists {
+		detail(w, http.StatusConflict, "Block already exists")
+		return
+	}
+	now := timestamp(time.Now())
+	d := &v2doc{id: newUUID(), name: name, schemaID: strings.ToLower(schemaID), created: now, updated: now, value: append(json.RawMessage(nil), value...)}
+	s.docs[name] = d
+	// Prefect answers with the document read back without secrets.
+	writeJSON(w, http.StatusCreated, s.docJSON(d, false))
+}
+
+func (s *V2) update(w http.ResponseWriter, r *http.Request, body []byte, id string) {
+	m, ok := object(body)
+	if !ok {
+		s.bad(w, r, body, "", "the body is not a JSON object")
+		return
+	}
+	if p := checkKeys("body", m, []string{"data", "merge_existing_data"}, "block_schema_id"); p != "" {
+		s.bad(w, r, body, "", p)
+		return
+	}
+	value, p := blockValue(m["data"])
+	if p != "" {
+		s.bad(w, r, body, "data", p)
+		return
+	}
+	switch string(m["merge_existing_data"]) {
+	case "false":
+	case "true":
+		s.errorf(r, "merge_existing_data is true: a Secret's data must be replaced, not merged")
+	default:
+		s.bad(w, r, body, "merge_existing_data", "merge_existing_data is not a boolean")
+		return
+	}
+	schemaID := ""
+	if raw, has := m["block_schema_id"]; has && jsonKind(raw) != "null" {
+		if json.Unmarshal(raw, &schemaID) != nil || !uuidRE.MatchString(schemaID) {
+			s.bad(w, r, body, "block_schema_id", "block_schema_id is not a UUID string")
+			return
+		}
+		if _, ok := s.schemaByID(schemaID); !ok {
+			s.errorf(r, "block_schema_id %s is not one of the Secret schemas' ids", schemaID)
+			detail(w, http.StatusConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
+			return
+		}
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	for _, d := range s.docs {
+		if d.id == id {
+			d.value = append(json.RawMessage(nil), value...)
+			d.updated = timestamp(time.Now())
+			if schemaID != "" {
+				d.schemaID = strings.ToLower(schemaID)
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	detail(w, http.StatusNotFound, "Block document not found")
+}
+
+func (s *V2) delete(w http.ResponseWriter, id string) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	for n, d := range s.docs {
+		if d.id == id {
+			delete(s.docs, n)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	detail(w, http.StatusNotFound, "Block document not found")
+}
