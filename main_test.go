@@ -59,10 +59,15 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(home, 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitfile,
-			"signal":   cmdSignal,
-			"chomp":    cmdChomp,
-			"keyring":  cmdKeyring,
+			"waitfile":   cmdWaitfile,
+			"signal":     cmdSignal,
+			"chomp":      cmdChomp,
+			"keyring":    cmdKeyring,
+			"prefectapi": cmdPrefectAPI,
+			"apiblock":   cmdAPIBlock,
+			"apihas":     cmdAPIHas,
+			"apicount":   cmdAPICount,
+			"apiscript":  cmdAPIScript,
 		},
 		Condition:           keyringCondition,
 		RequireExplicitExec: true,
@@ -309,3 +314,5 @@ func envLookup(vars []string) func(string) string {
 		return ""
 	}
 }
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }

@@ -156,12 +156,16 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 	return &Error{Kind: ErrNotFound, Msg: msg, Hint: strings.Join(hints, "\n")}
 }
 
-// knownNames collects the names of the sources already asked; a failure here
-// only costs a suggestion.
+// Remote is implemented by sources whose every call is a network request;
+// a not-found message does not list their names for a suggestion.
+type Remote interface{ Remote() bool }
+
+// knownNames collects the names of the local sources already asked; a
+// failure here only costs a suggestion.
 func (c *Chain) knownNames(ctx context.Context, asked []string) map[string]bool {
 	known := make(map[string]bool)
 	for _, src := range c.Sources {
-		if !slices.Contains(asked, src.Name()) {
+		if r, ok := src.(Remote); !slices.Contains(asked, src.Name()) || (ok && r.Remote()) {
 			continue
 		}
 		names, err := src.Names(ctx)
