@@ -36,7 +36,8 @@ import (
 type Options struct {
 	// Timeout bounds each request (default cloud.DefaultTimeout).
 	Timeout time.Duration
-	// Retries is how many times a request is tried again (default 4).
+	// Retries is how many times a request is tried again (default 5, as
+	// Prefect's own client: PREFECT_CLIENT_MAX_RETRIES).
 	Retries int
 	// AllowHTTP lets credentials go over plain HTTP to a host that is not
 	// this machine.
@@ -75,7 +76,7 @@ func New(cfg *cloud.Config, opts Options) (*Client, error) {
 		opts.Timeout = cloud.DefaultTimeout
 	}
 	if opts.Retries == 0 {
-		opts.Retries = 4
+		opts.Retries = 5
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
@@ -221,24 +222,35 @@ func (c *Client) try(ctx context.Context, method, path, query string, payload []
 	return r, false, nil
 }
 
-// backoff is how long to wait before the next try: exponential with
-// jitter, or what Retry-After says plus jitter (so that many clients told
-// the same thing do not all come back at once), capped.
+// backoff is how long to wait before the next try: exponential with full
+// jitter, and never less than what Retry-After asks (plus jitter, so that
+// many clients told the same thing do not all come back at once), capped.
 func (c *Client) backoff(attempt int, h http.Header) time.Duration {
 	const maxWait = 30 * time.Second
 	base := 250 * time.Millisecond << attempt
 	jitter := time.Duration(rand.Int64N(int64(base)))
+	wait := min(base/2+jitter, 8*time.Second)
 	if h != nil {
-		if ra := h.Get("Retry-After"); ra != "" {
-			if secs, err := strconv.Atoi(strings.TrimSpace(ra)); err == nil && secs >= 0 {
-				return min(time.Duration(secs)*time.Second+jitter/2, maxWait)
-			}
-			if t, err := http.ParseTime(ra); err == nil {
-				return min(max(time.Until(t), 0)+jitter/2, maxWait)
-			}
+		if ra, ok := retryAfter(h.Get("Retry-After")); ok && ra > wait {
+			wait = ra + jitter/2
 		}
 	}
-	return min(base/2+jitter, 5*time.Second)
+	return min(wait, maxWait)
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
 }
 
 func (c *Client) authorize(req *http.Request) {
