@@ -59,6 +59,28 @@ type Client struct {
 	http *http.Client
 	// Warnings are things the user should know (e.g. plain HTTP allowed).
 	Warnings []string
+	// sensitive are the values this client carries (Set's value): no
+	// message may echo them, whichever request a server echoes them in.
+	sensitive [][]byte
+}
+
+// carrying marks value as one no message may show.
+func (c *Client) carrying(value []byte) {
+	if len(value) > 0 {
+		c.sensitive = append(c.sensitive, value)
+	}
+}
+
+// redact removes every value the client carries, and its credentials,
+// from a message built from what a server said.
+func (c *Client) redact(s string, more ...[]byte) string {
+	all := append([][]byte{c.cfg.Key.Reveal(), c.cfg.AuthString.Reveal()}, c.sensitive...)
+	for _, v := range append(all, more...) {
+		if len(v) > 0 {
+			s = strings.ReplaceAll(s, string(v), resolve.Redacted)
+		}
+	}
+	return s
 }
 
 // New checks the configuration's safety rules and returns a client.
@@ -328,7 +350,7 @@ func (c *Client) failure(method, path string, err error, attempt int, secrets []
 		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s %s was cut short%s", what, method, path, tries)}
 	}
 	return &resolve.Error{Kind: resolve.ErrUnavailable,
-		Msg:  fmt.Sprintf("cannot reach %s: %s %s: %s%s", what, method, path, redact(reason(err), secrets), tries),
+		Msg:  fmt.Sprintf("cannot reach %s: %s %s: %s%s", what, method, path, c.redact(reason(err), secrets...), tries),
 		Hint: "check the API URL (" + c.cfg.URL + ") and your network"}
 }
 
@@ -343,9 +365,11 @@ func (c *Client) statusFailure(method, path string, r *reply, secrets ...[]byte)
 	var d struct {
 		Detail any `json:"detail"`
 	}
-	if json.Unmarshal(r.body, &d) == nil {
+	// A server's own words help ("Block already exists"), but one may echo
+	// the request: while a value is being written, only the status is told.
+	if json.Unmarshal(r.body, &d) == nil && len(c.sensitive) == 0 && len(secrets) == 0 {
 		if s, ok := d.Detail.(string); ok && len(s) < 200 {
-			detail = ": " + redact(s, secrets)
+			detail = ": " + c.redact(s)
 		}
 	}
 	return &resolve.Error{Kind: resolve.ErrUnavailable,
@@ -370,12 +394,3 @@ func (c *Client) malformed(method, path string) error {
 		Hint: "is the API URL (" + c.cfg.URL + ") a Prefect API? Prefect 2/3 URLs end in /api or /workspaces/<id>"}
 }
 
-// redact removes any of secrets from s.
-func redact(s string, secrets [][]byte) string {
-	for _, v := range secrets {
-		if len(v) > 0 {
-			s = strings.ReplaceAll(s, string(v), resolve.Redacted)
-		}
-	}
-	return s
-}

@@ -38,6 +38,7 @@ func (c *Client) Has(ctx context.Context, name string) (bool, error) {
 // Set stores value under name: Prefect 2/3 creates the block or updates it;
 // Prefect 1 calls set_secret.
 func (c *Client) Set(ctx context.Context, name string, value []byte) error {
+	c.carrying(value)
 	if c.cfg.Version == cloud.V1 {
 		return c.v1Set(ctx, name, value)
 	}

@@ -62,7 +62,7 @@ func (c *Client) otherErrors(g *gqlReply, secrets ...[]byte) error {
 	for _, e := range g.Errors {
 		if !strings.Contains(e.Message, missingMessage) {
 			return &resolve.Error{Kind: resolve.ErrUnavailable,
-				Msg: fmt.Sprintf("the Prefect 1 API at %s answered with an error: %s", c.base.Host, redact(e.Message, secrets))}
+				Msg: fmt.Sprintf("the Prefect 1 API at %s answered with an error: %s", c.base.Host, c.redact(e.Message, secrets...))}
 		}
 	}
 	return nil
@@ -131,8 +131,9 @@ func (c *Client) v1Set(ctx context.Context, name string, value []byte) error {
 		return err
 	}
 	if len(g.Errors) > 0 {
+		// Its message may echo the request, value included: not shown.
 		return &resolve.Error{Kind: resolve.ErrUnavailable,
-			Msg: fmt.Sprintf("the Prefect 1 API at %s did not store %s: %s", c.base.Host, resolve.QuoteName(name), redact(g.Errors[0].Message, [][]byte{value}))}
+			Msg: fmt.Sprintf("the Prefect 1 API at %s did not store %s (it answered with an error)", c.base.Host, resolve.QuoteName(name))}
 	}
 	return c.v1Success(g, "set_secret")
 }
