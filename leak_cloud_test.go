@@ -48,7 +48,7 @@ func TestCanaryNeverLeaksThroughTheAPI(t *testing.T) {
 		{name: "set new", args: []string{"set", "--to", "cloud", "NEW_ONE"}, stdin: value},
 		{name: "set force", args: []string{"set", "--to", "cloud", "--force", "NEW_ONE"}, stdin: value},
 		{name: "set rejected with an echo of the request", args: []string{"set", "--to", "cloud", "--force", "NEW_ONE"}, stdin: value,
-			script: []prefecttest.Response{{}, {Status: 422, Body: `{"detail": "value ` + value + ` is not allowed", "request_body": {"data": {"value": "` + value + `"}}}`}},
+			script:    []prefecttest.Response{{}, {Status: 422, Body: `{"detail": "value ` + value + ` is not allowed", "request_body": {"data": {"value": "` + value + `"}}}`}},
 			wantFails: true},
 		{name: "wrong key", args: []string{"get", "TOKEN"}, env: []string{"PREFECT_API_KEY=canary-wrong-key-77"}, wantFails: true},
 		{name: "server error", args: []string{"get", "TOKEN"}, wantFails: true,

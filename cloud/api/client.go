@@ -393,4 +393,3 @@ func (c *Client) malformed(method, path string) error {
 		Msg:  fmt.Sprintf("the Prefect API at %s answered %s %s with a malformed response", c.base.Host, method, c.base.Path+path),
 		Hint: "is the API URL (" + c.cfg.URL + ") a Prefect API? Prefect 2/3 URLs end in /api or /workspaces/<id>"}
 }
-
