@@ -21,21 +21,11 @@ import (
 // the terminal never showed it (testscript's ttyin writes its input before
 // echo is off, so it cannot show this).
 func TestSetPromptDoesNotEcho(t *testing.T) {
-	if why := keyringtest.Missing(); why != "" {
-		if os.Getenv(keyringtest.RequireVar) != "" {
-			t.Fatalf("%s is set but %s", keyringtest.RequireVar, why)
-		}
-		t.Skip("needs a private Secret Service: " + why)
-	}
+	svc := keyringtest.StartFor(t)
 	bin, err := exec.LookPath("prefect-secrets") // testscript.Main put it on PATH
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := keyringtest.Start(t.TempDir(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop()
 	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "PREFECT_SECRETS_KEYRING_SERVICE=echo-test", "TERM=dumb"}, svc.Env...)
 
 	const typed = "typed-s3cret-value"

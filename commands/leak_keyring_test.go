@@ -15,17 +15,7 @@ import (
 // path with --verbose against a real private Secret Service, the value
 // coming from stdin, and checks no stderr, error or argv shows it.
 func TestCanaryNeverLeaksThroughKeyring(t *testing.T) {
-	if why := keyringtest.Missing(); why != "" {
-		if os.Getenv(keyringtest.RequireVar) != "" {
-			t.Fatalf("%s is set but %s", keyringtest.RequireVar, why)
-		}
-		t.Skip("needs a private Secret Service: " + why)
-	}
-	svc, err := keyringtest.Start(t.TempDir(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop()
+	svc := keyringtest.StartFor(t)
 	dead := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + t.TempDir() + "/gone"}
 
 	type step struct {

@@ -222,15 +222,18 @@ func TestInteropWithSecretTool(t *testing.T) {
 // startFault starts a service of its own for a test that breaks it.
 func startFault(t *testing.T, withKeyring bool) *keyringtest.Service {
 	t.Helper()
-	if shared == nil {
-		t.Skip("no private Secret Service: " + keyringtest.Missing())
+	if !withKeyring {
+		if shared == nil {
+			t.Skip("no private Secret Service: " + keyringtest.Missing())
+		}
+		s, err := keyringtest.Start(t.TempDir(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Stop)
+		return s
 	}
-	s, err := keyringtest.Start(t.TempDir(), withKeyring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	return s
+	return keyringtest.StartFor(t)
 }
 
 func TestFaults(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -182,4 +183,23 @@ func (s *Service) LockAll() error {
 	var locked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
 	return svc.Call("org.freedesktop.Secret.Service.Lock", 0, collections).Store(&locked, &prompt)
+}
+
+// StartFor starts a private Secret Service for one test and stops it when
+// the test ends. Where none can run here the test is skipped, unless
+// RequireVar is set (CI), where it fails.
+func StartFor(t testing.TB) *Service {
+	t.Helper()
+	if why := Missing(); why != "" {
+		if os.Getenv(RequireVar) != "" {
+			t.Fatalf("%s is set but %s", RequireVar, why)
+		}
+		t.Skip("needs a private Secret Service: " + why)
+	}
+	s, err := Start(t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
 }
