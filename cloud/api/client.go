@@ -153,6 +153,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// pathOf is the URL path of a request, for messages and the log: Prefect
+// 1's API is its URL itself, so its path may be "/".
+func (c *Client) pathOf(path string) string {
+	if p := c.base.Path + path; p != "" {
+		return p
+	}
+	return "/"
+}
+
 // endpoint is the API base plus path (already escaped where needed).
 func (c *Client) endpoint(path, query string) string {
 	u := *c.base
@@ -180,7 +189,7 @@ func (c *Client) do(ctx context.Context, method, path, query string, body any, s
 			return nil, fmt.Errorf("encoding the request: %w", err)
 		}
 	}
-	logPath := c.base.Path + path
+	logPath := c.pathOf(path)
 	for attempt := 0; ; attempt++ {
 		r, retry, err := c.try(ctx, method, path, query, payload, logPath)
 		if !retry || attempt >= c.opts.Retries {
@@ -359,7 +368,7 @@ func (c *Client) statusFailure(method, path string, r *reply, secrets ...[]byte)
 	what := fmt.Sprintf("the Prefect API at %s", c.base.Host)
 	switch r.status {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return c.denied(fmt.Sprintf("%s refused %s %s with %d", what, method, c.base.Path+path, r.status))
+		return c.denied(fmt.Sprintf("%s refused %s %s with %d", what, method, c.pathOf(path), r.status))
 	}
 	detail := ""
 	var d struct {
@@ -373,7 +382,7 @@ func (c *Client) statusFailure(method, path string, r *reply, secrets ...[]byte)
 		}
 	}
 	return &resolve.Error{Kind: resolve.ErrUnavailable,
-		Msg: fmt.Sprintf("%s answered %s %s with %d%s", what, method, c.base.Path+path, r.status, detail)}
+		Msg: fmt.Sprintf("%s answered %s %s with %d%s", what, method, c.pathOf(path), r.status, detail)}
 }
 
 // denied is an authentication failure, with where the credentials came from.
@@ -390,6 +399,6 @@ func (c *Client) denied(msg string) error {
 
 func (c *Client) malformed(method, path string) error {
 	return &resolve.Error{Kind: resolve.ErrUnavailable,
-		Msg:  fmt.Sprintf("the Prefect API at %s answered %s %s with a malformed response", c.base.Host, method, c.base.Path+path),
+		Msg:  fmt.Sprintf("the Prefect API at %s answered %s %s with a malformed response", c.base.Host, method, c.pathOf(path)),
 		Hint: "is the API URL (" + c.cfg.URL + ") a Prefect API? Prefect 2/3 URLs end in /api or /workspaces/<id>"}
 }

@@ -47,7 +47,7 @@ func (c *Client) graphql(ctx context.Context, query string, variables map[string
 	}
 	var g gqlReply
 	if err := json.Unmarshal(r.body, &g); err != nil || (g.Data == nil && len(g.Errors) == 0) {
-		return nil, c.malformed(http.MethodPost, "/")
+		return nil, c.malformed(http.MethodPost, "")
 	}
 	for _, e := range g.Errors {
 		if e.Extensions.Code == "UNAUTHENTICATED" || e.Extensions.Code == "FORBIDDEN" {
@@ -70,6 +70,9 @@ func (c *Client) otherErrors(g *gqlReply, secrets ...[]byte) error {
 
 // v1Get reads every name in one query, an alias per name.
 func (c *Client) v1Get(ctx context.Context, names []string) (map[string]resolve.Secret, error) {
+	if len(names) == 0 {
+		return map[string]resolve.Secret{}, nil
+	}
 	var decl, sel []string
 	vars := make(map[string]any, len(names))
 	for i, n := range names {
@@ -94,7 +97,7 @@ func (c *Client) v1Get(ctx context.Context, names []string) (map[string]resolve.
 		if raw[0] == '"' {
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
-				return nil, c.malformed(http.MethodPost, "/")
+				return nil, c.malformed(http.MethodPost, "")
 			}
 			out[n] = resolve.NewSecret([]byte(s))
 		} else {
@@ -114,7 +117,7 @@ func (c *Client) v1Names(ctx context.Context) ([]string, error) {
 	}
 	var names []string
 	if json.Unmarshal(g.Data["secret_names"], &names) != nil {
-		return nil, c.malformed(http.MethodPost, "/")
+		return nil, c.malformed(http.MethodPost, "")
 	}
 	sort.Strings(names)
 	return names, nil
@@ -161,7 +164,7 @@ func (c *Client) v1Success(g *gqlReply, field string) error {
 		Success bool `json:"success"`
 	}
 	if json.Unmarshal(g.Data[field], &r) != nil {
-		return c.malformed(http.MethodPost, "/")
+		return c.malformed(http.MethodPost, "")
 	}
 	if !r.Success {
 		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("the Prefect 1 API at %s answered %s with success: false", c.base.Host, field)}

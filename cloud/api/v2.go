@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
@@ -67,7 +69,9 @@ func (c *Client) v2Get(ctx context.Context, names []string) (map[string]resolve.
 		return out, nil
 	}
 	var docs []blockDocument
+	method, path := http.MethodPost, "/block_documents/filter"
 	if len(blocks) == 1 {
+		method, path = http.MethodGet, blockPath(blocks[0])
 		d, err := c.v2Document(ctx, blocks[0])
 		if err != nil {
 			return nil, err
@@ -84,7 +88,7 @@ func (c *Client) v2Get(ctx context.Context, names []string) (map[string]resolve.
 	for i := range docs {
 		v, ok := docs[i].value()
 		if !ok {
-			return nil, c.malformed("POST", "/block_documents/filter")
+			return nil, c.malformed(method, path)
 		}
 		for _, n := range byBlock[docs[i].Name] {
 			out[n] = v
@@ -100,11 +104,13 @@ func (c *Client) v2Document(ctx context.Context, block string) (*blockDocument, 
 	if err != nil {
 		return nil, err
 	}
-	switch r.status {
-	case http.StatusOK:
-	case http.StatusNotFound:
+	switch {
+	case r.status == http.StatusOK:
+	case r.status == http.StatusNotFound && isMissingBlock(r.body):
 		return nil, nil
 	default:
+		// A 404 for the route itself means a wrong API URL or workspace:
+		// an error, never a false "not found".
 		return nil, c.statusFailure(http.MethodGet, path, r)
 	}
 	var d blockDocument
@@ -114,16 +120,42 @@ func (c *Client) v2Document(ctx context.Context, block string) (*blockDocument, 
 	return &d, nil
 }
 
+var limitRE = regexp.MustCompile(`less than or equal to (\d+)`)
+
+// smallerLimit reads Prefect's 422 "Invalid limit: must be less than or
+// equal to N." and returns N when it is a usable, smaller page size.
+func smallerLimit(r *reply, limit int) (int, bool) {
+	if r.status != http.StatusUnprocessableEntity {
+		return 0, false
+	}
+	m := limitRE.FindSubmatch(r.body)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(m[1]))
+	return n, err == nil && n > 0 && n < limit
+}
+
+// isMissingBlock says a 404 is Prefect's "Block document not found", not
+// a route the server does not have.
+func isMissingBlock(body []byte) bool {
+	var d struct {
+		Detail string `json:"detail"`
+	}
+	return json.Unmarshal(body, &d) == nil && d.Detail == "Block document not found"
+}
+
 // v2Filter reads Secret block documents, all of them (blocks nil) or
 // those named, page by page.
 func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument, error) {
 	const path = "/block_documents/filter"
 	var all []blockDocument
-	for offset := 0; ; offset += PageLimit {
+	limit := PageLimit
+	for offset := 0; ; offset += limit {
 		body := map[string]any{
 			"block_types":     map[string]any{"slug": map[string]any{"any_": []string{"secret"}}},
 			"include_secrets": blocks != nil,
-			"limit":           PageLimit,
+			"limit":           limit,
 			"offset":          offset,
 		}
 		docFilter := map[string]any{"is_anonymous": map[string]any{"eq_": false}}
@@ -135,6 +167,13 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 		if err != nil {
 			return nil, err
 		}
+		if lower, ok := smallerLimit(r, limit); ok {
+			// A server whose PREFECT_API_DEFAULT_LIMIT is lower says so:
+			// page by its limit instead.
+			limit = lower
+			offset -= limit
+			continue
+		}
 		if r.status != http.StatusOK {
 			return nil, c.statusFailure(http.MethodPost, path, r)
 		}
@@ -143,7 +182,7 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 			return nil, c.malformed(http.MethodPost, path)
 		}
 		all = append(all, page...)
-		if len(page) < PageLimit {
+		if len(page) < limit {
 			return all, nil
 		}
 	}
