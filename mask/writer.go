@@ -1,0 +1,198 @@
+package mask
+
+import (
+	"io"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// Writer masks one stream. A region covered by one or more overlapping
+// occurrences is replaced as a whole by the markers of the secrets whose
+// occurrences make it up, each once, in the order the occurrences start;
+// an occurrence inside a longer one ("hunt" inside "hunter2") adds no
+// marker of its own.
+type Writer struct {
+	m  *Masker
+	w  io.Writer
+	mu sync.Mutex
+
+	state int32
+	// held are the bytes not yet written, starting at offset heldAt of the
+	// stream; the scan has consumed them all.
+	held   []byte
+	heldAt int64
+	pos    int64 // bytes consumed so far
+	// regions are covered spans not yet written, in order.
+	regions []region
+	out     []byte
+	err     error
+}
+
+type region struct {
+	from, to int64
+	occs     []occurrence
+}
+
+type occurrence struct {
+	from, to int64
+	name     int32
+}
+
+// Writer returns a masking writer into w.
+func (m *Masker) Writer(w io.Writer) *Writer { return &Writer{m: m, w: w} }
+
+// Pending is how many bytes are held back right now.
+func (w *Writer) Pending() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.held)
+}
+
+// Write masks p and writes everything that can no longer be part of a
+// secret; it holds back only what could still be.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.m.Empty() {
+		_, err := w.w.Write(p)
+		w.err = err
+		return len(p), err
+	}
+	data := p
+	if len(w.held) > 0 {
+		data = append(w.held, p...)
+	}
+	w.scan(data[len(data)-len(p):])
+	// Bytes before the frontier cannot start an occurrence any more; a
+	// region reaching past it can still grow, so it waits too.
+	frontier := w.pos - int64(w.m.depth[w.state/int32(w.m.nclass)])
+	for _, r := range w.regions {
+		if r.to > frontier {
+			frontier = min(frontier, r.from)
+			break
+		}
+	}
+	w.emit(data, frontier)
+	return len(p), w.err
+}
+
+// scan runs the automaton over p, recording covered regions. w.state is
+// a row offset into the table (state*nclass).
+func (w *Writer) scan(p []byte) {
+	m := w.m
+	delta, classes := m.delta, &m.classes
+	nclass := int32(m.nclass)
+	row := w.state
+	base := w.pos
+	for i, c := range p {
+		t := delta[row+int32(classes[c])]
+		if t >= 0 {
+			row = t
+			continue
+		}
+		row = -t - 1
+		s := row / nclass
+		end := base + int64(i) + 1
+		w.cover(end-int64(m.outLen[s]), end, m.outName[s])
+	}
+	w.state = row
+	w.pos = base + int64(len(p))
+}
+
+// cover adds the occurrence [from, to) of secret name, merging it with
+// the regions it overlaps.
+func (w *Writer) cover(from, to int64, name int32) {
+	from = max(from, w.heldAt) // what was released already cannot be taken back
+	o := occurrence{from, to, name}
+	n := len(w.regions)
+	i := n
+	for i > 0 && w.regions[i-1].to > from {
+		i--
+	}
+	if i == n {
+		w.regions = append(w.regions, region{from: from, to: to, occs: []occurrence{o}})
+		return
+	}
+	merged := region{from: min(from, w.regions[i].from), to: to}
+	for _, r := range w.regions[i:] {
+		for _, x := range r.occs {
+			if x.from < from || x.to > to { // not inside the new one
+				merged.occs = append(merged.occs, x)
+			}
+		}
+	}
+	merged.occs = append(merged.occs, o)
+	sort.SliceStable(merged.occs, func(a, b int) bool { return merged.occs[a].from < merged.occs[b].from })
+	w.regions = append(w.regions[:i], merged)
+}
+
+// emit writes data (which starts at w.heldAt) up to the stream offset
+// upTo, markers in place of regions, and keeps the rest held.
+func (w *Writer) emit(data []byte, upTo int64) {
+	if len(w.regions) == 0 || w.regions[0].to > upTo {
+		// Nothing to replace: write straight from data, no copy.
+		if n := upTo - w.heldAt; n > 0 {
+			if _, err := w.w.Write(data[:n]); err != nil && w.err == nil {
+				w.err = err
+			}
+		}
+		w.held = append(w.held[:0:0], data[upTo-w.heldAt:]...)
+		w.heldAt = upTo
+		return
+	}
+	out := w.out[:0]
+	at := w.heldAt
+	done := 0
+	for _, r := range w.regions {
+		if r.to > upTo {
+			break
+		}
+		out = append(out, data[at-w.heldAt:r.from-w.heldAt]...)
+		var named []int32
+		for _, o := range r.occs {
+			if !slices.Contains(named, o.name) {
+				named = append(named, o.name)
+				out = append(out, "<prefect-secret:"...)
+				out = append(out, w.m.names[o.name]...)
+				out = append(out, '>')
+			}
+		}
+		at = r.to
+		done++
+	}
+	if upTo > at {
+		out = append(out, data[at-w.heldAt:upTo-w.heldAt]...)
+		at = upTo
+	}
+	w.regions = append(w.regions[:0], w.regions[done:]...)
+	rest := data[at-w.heldAt:]
+	w.held = append(w.held[:0:0], rest...)
+	w.heldAt = at
+	if len(out) > 0 {
+		if _, err := w.w.Write(out); err != nil && w.err == nil {
+			w.err = err
+		}
+	}
+	if cap(out) <= 1<<20 {
+		w.out = out[:0]
+	}
+}
+
+// Flush writes the held tail as it is, masking what is already known: an
+// idle stream's prompt must appear. An occurrence that completes later is
+// still masked from where the output then stands.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil && len(w.held) > 0 {
+		w.emit(w.held, w.pos)
+	}
+	return w.err
+}
+
+// Close flushes at the end of the stream.
+func (w *Writer) Close() error { return w.Flush() }
