@@ -7,7 +7,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/prefect-secrets/prefect-secrets/mask"
 	"github.com/prefect-secrets/prefect-secrets/proc"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -25,6 +27,8 @@ type execInput struct {
 	Secrets  []string // -s values: NAME or VAR=NAME
 	Context  bool
 	Pristine bool
+	NoMask   bool
+	MaskMin  int
 	Command  []string
 }
 
@@ -64,6 +68,8 @@ Examples:
 			fs.Var(secrets, "secret", "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)")
 			fs.Var(secrets, "s", "")
 			fs.BoolVar(&in.Context, "context", false, "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally")
+			fs.BoolVar(&in.NoMask, "no-mask", false, "do not mask secret values in the command's output; prefect-secrets then replaces itself with the command (same pid)")
+			fs.IntVar(&in.MaskMin, "mask-min", mask.DefaultMinLen, "the shortest value masked, in `BYTES`; shorter ones are not, with a warning")
 			fs.BoolVar(&in.Pristine, "pristine", false, "start the command from a minimal environment ("+strings.Join(pristineVars, ", ")+", LC_*) plus the secrets")
 		},
 		aliases: map[string]string{"s": "secret"},
@@ -110,9 +116,34 @@ func (g *globals) exec(in *execInput) error {
 	if err != nil {
 		return err
 	}
-	g.logf("exec: running %s", path)
-	return g.io.Exec(path, in.Command, env)
+	if in.NoMask || len(wanted) == 0 {
+		g.logf("exec: running %s in our place (execve)", path)
+		return g.io.Exec(path, in.Command, env)
+	}
+	secrets := make([]mask.Secret, 0, len(wanted))
+	for _, w := range wanted {
+		secrets = append(secrets, mask.Secret{Name: w.Name, Value: res.Values[w.Name].Reveal()})
+	}
+	m, tooShort := mask.New(secrets, mask.Options{MinLen: in.MaskMin})
+	for _, name := range tooShort {
+		fmt.Fprintf(g.io.Err, "prefect-secrets: warning: secret %s is shorter than %d bytes and is not masked in the output\n", resolve.QuoteName(name), max(in.MaskMin, mask.DefaultMinLen))
+	}
+	if m.Empty() {
+		g.logf("exec: nothing to mask; running %s in our place (execve)", path)
+		return g.io.Exec(path, in.Command, env)
+	}
+	g.logf("exec: running %s with its output masked", path)
+	return g.io.Supervise(proc.Supervision{
+		Path: path, Argv: in.Command, Env: env,
+		Stdout: m.Writer(g.io.Out), Stderr: m.Writer(g.io.Err),
+		Idle: maskIdle,
+	})
 }
+
+// maskIdle is how long output that could be the start of a secret is held
+// back before it is shown anyway, so that a prompt without a newline
+// appears.
+const maskIdle = 30 * time.Millisecond
 
 // injections gathers the variables to inject, from -s and from references,
 // checking every name and variable before anything is resolved.

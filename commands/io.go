@@ -22,6 +22,9 @@ type IO struct {
 	Environ        []string
 	// Exec starts the child of exec; proc.Exec unless a test replaces it.
 	Exec func(path string, argv, env []string) error
+	// Supervise runs the child of exec with its output masked;
+	// proc.Supervise unless a test replaces it.
+	Supervise func(proc.Supervision) error
 	// OpenTTY opens the terminal to ask questions on; nil means there is
 	// none to ask (tests), so nothing ever waits for an answer.
 	OpenTTY func() (*os.File, error)
@@ -31,12 +34,13 @@ type IO struct {
 func System() *IO {
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		InTTY:   term.IsTerminal(int(os.Stdin.Fd())),
-		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
-		ErrTTY:  term.IsTerminal(int(os.Stderr.Fd())),
-		Environ: os.Environ(),
-		Exec:    proc.Exec,
-		OpenTTY: openTTY,
+		InTTY:     term.IsTerminal(int(os.Stdin.Fd())),
+		OutTTY:    term.IsTerminal(int(os.Stdout.Fd())),
+		ErrTTY:    term.IsTerminal(int(os.Stderr.Fd())),
+		Environ:   os.Environ(),
+		Exec:      proc.Exec,
+		Supervise: proc.Supervise,
+		OpenTTY:   openTTY,
 	}
 }
 
