@@ -4,6 +4,7 @@ package commands
 
 import (
 	"bytes"
+	"github.com/prefect-secrets/prefect-secrets/proc"
 	"os"
 	"strings"
 	"testing"
@@ -53,6 +54,10 @@ func TestCanaryNeverLeaksThroughKeyring(t *testing.T) {
 				Exec: func(path string, argv, env []string) error {
 					childArgv = argv
 					return nil
+				},
+				Supervise: func(o proc.Supervision) error {
+					childArgv = o.Argv
+					return childPrints(o, env)
 				}}
 			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, st.args...))
 			if err != nil {

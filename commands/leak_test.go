@@ -2,6 +2,8 @@ package commands
 
 import (
 	"bytes"
+	"fmt"
+	"github.com/prefect-secrets/prefect-secrets/proc"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +77,10 @@ func TestCanaryNeverLeaks(t *testing.T) {
 				Exec: func(path string, argv, env []string) error {
 					childArgv = argv
 					return nil
+				},
+				Supervise: func(o proc.Supervision) error {
+					childArgv = o.Argv
+					return childPrints(o, env)
 				}}
 			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
 			if err != nil {
@@ -108,6 +114,10 @@ func TestCanaryReachesOnlyItsPlaces(t *testing.T) {
 		Exec: func(path string, argv, env []string) error {
 			childEnv = env
 			return nil
+		},
+		Supervise: func(o proc.Supervision) error {
+			childEnv = o.Env
+			return childPrints(o, nil)
 		}}
 	if err := New(io, "test").Run([]string{"prefect-secrets", "--verbose", "exec", "-s", "X=CANARY", "--", "true"}); err != nil {
 		t.Fatal(err)
@@ -121,7 +131,23 @@ func TestCanaryReachesOnlyItsPlaces(t *testing.T) {
 			t.Errorf("child env lacks %q: %q", want, childEnv)
 		}
 	}
-	if strings.Contains(errOut.String(), canary) || out.Len() != 0 {
+	if strings.Contains(errOut.String(), canary) || strings.Contains(out.String(), canary) {
 		t.Errorf("exec printed the value: stdout %q stderr %q", out.String(), errOut.String())
 	}
+	if !strings.Contains(out.String(), "out: <prefect-secret:CANARY>") {
+		t.Errorf("the child's output of the value was not masked: %q", out.String())
+	}
+}
+
+// childPrints stands in for a supervised child that prints every value it
+// was given (from its environment), on stdout and stderr, as a careless
+// flow would: the masker must keep each one out of our output.
+func childPrints(o proc.Supervision, callerEnv []string) error {
+	for _, kv := range o.Env {
+		_, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(o.Stdout, "out: %s\n", v)
+		fmt.Fprintf(o.Stderr, "err: %s", v)
+	}
+	_ = o.Stdout.Flush()
+	return o.Stderr.Flush()
 }
