@@ -46,10 +46,20 @@ func execCommand(g *globals) *command {
 		usage: "run a command with secrets in its environment",
 		args:  "-- COMMAND [ARGS...]",
 		description: `Resolves every secret first; if any is missing, nothing is started and the
-error lists every missing name. Then prefect-secrets replaces itself with
-COMMAND (same pid), so the command keeps the terminal, stdin, stdout and
-stderr, gets every signal exactly once, and its exit status (or the signal
-that killed it) is prefect-secrets' own.
+error lists every missing name.
+
+Then it runs COMMAND with every injected value masked in its stdout and
+stderr: each occurrence (each line of a multi-line value, and its base64,
+URL and JSON-string encodings too) becomes <prefect-secret:NAME>, as the
+output flows. When stdout or stderr is a terminal, COMMAND gets a
+pseudo-terminal of its own, so colours, prompts, line editing, the window
+size and job control keep working. Signals sent to prefect-secrets reach
+COMMAND once, and COMMAND's exit status (or the signal that killed it) is
+prefect-secrets' own. Values shorter than --mask-min bytes are not masked,
+with a warning naming them.
+
+With --no-mask (or nothing to mask), prefect-secrets replaces itself with
+COMMAND (same pid, same terminal, stdin, stdout and stderr).
 
 Secrets reach the command three ways:
   -s NAME              as the variable NAME
@@ -62,7 +72,8 @@ Examples:
   prefect-secrets exec -s PGPASSWORD=DB_PASSWORD -- psql -h db
   SLACK_URL=prefect-secret://SLACK_WEBHOOK_URL prefect-secrets exec -- ./notify.sh
   prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
-  prefect-secrets exec --pristine -s TOKEN -- env`,
+  prefect-secrets exec --pristine -s TOKEN -- env
+  prefect-secrets exec --no-mask -s DB_PASSWORD -- ./debug.sh`,
 		flags: func(fs *flag.FlagSet) {
 			secrets := (*stringList)(&in.Secrets)
 			fs.Var(secrets, "secret", "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)")
