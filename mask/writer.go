@@ -133,6 +133,8 @@ func (w *Writer) cover(from, to int64, name int32) {
 // emit writes data (which starts at w.heldAt) up to the stream offset
 // upTo, markers in place of regions, and keeps the rest held.
 func (w *Writer) emit(data []byte, upTo int64) {
+	// After a Flush the automaton may stand for bytes already written.
+	upTo = max(upTo, w.heldAt)
 	if len(w.regions) == 0 || w.regions[0].to > upTo {
 		// Nothing to replace: write straight from data, no copy.
 		if n := upTo - w.heldAt; n > 0 {
