@@ -3,7 +3,6 @@ package mask
 import (
 	"io"
 	"slices"
-	"sort"
 	"sync"
 )
 
@@ -28,6 +27,9 @@ type Writer struct {
 	out     []byte
 	err     error
 }
+
+// maxHeld bounds what a growing region holds back.
+const maxHeld = 64 << 10
 
 type region struct {
 	from, to int64
@@ -72,7 +74,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 	frontier := w.pos - int64(w.m.depth[w.state/int32(w.m.nclass)])
 	for _, r := range w.regions {
 		if r.to > frontier {
-			frontier = min(frontier, r.from)
+			// A region that keeps growing ("=====" for a secret "====") is
+			// released once it is long, as a Flush would: its marker now,
+			// the rest of the run masked as it comes.
+			if w.pos-r.from < maxHeld {
+				frontier = min(frontier, r.from)
+			} else {
+				frontier = max(frontier, r.to)
+			}
 			break
 		}
 	}
@@ -104,7 +113,9 @@ func (w *Writer) scan(p []byte) {
 }
 
 // cover adds the occurrence [from, to) of secret name, merging it with
-// the regions it overlaps.
+// the regions it overlaps. Occurrences end in order, so those of a region
+// that start at or after the new one lie inside it: they are popped, which
+// keeps each region's list sorted by start and the work linear.
 func (w *Writer) cover(from, to int64, name int32) {
 	from = max(from, w.heldAt) // what was released already cannot be taken back
 	o := occurrence{from, to, name}
@@ -117,16 +128,15 @@ func (w *Writer) cover(from, to int64, name int32) {
 		w.regions = append(w.regions, region{from: from, to: to, occs: []occurrence{o}})
 		return
 	}
-	merged := region{from: min(from, w.regions[i].from), to: to}
-	for _, r := range w.regions[i:] {
-		for _, x := range r.occs {
-			if x.from < from || x.to > to { // not inside the new one
-				merged.occs = append(merged.occs, x)
-			}
-		}
+	merged := w.regions[i]
+	for _, r := range w.regions[i+1:] {
+		merged.occs = append(merged.occs, r.occs...)
+	}
+	for len(merged.occs) > 0 && merged.occs[len(merged.occs)-1].from >= from {
+		merged.occs = merged.occs[:len(merged.occs)-1]
 	}
 	merged.occs = append(merged.occs, o)
-	sort.SliceStable(merged.occs, func(a, b int) bool { return merged.occs[a].from < merged.occs[b].from })
+	merged.from, merged.to = min(merged.from, from), to
 	w.regions = append(w.regions[:i], merged)
 }
 
