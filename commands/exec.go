@@ -135,9 +135,13 @@ func (g *globals) exec(in *execInput) error {
 	for _, w := range wanted {
 		secrets = append(secrets, mask.Secret{Name: w.Name, Value: res.Values[w.Name].Reveal()})
 	}
-	m, tooShort := mask.New(secrets, mask.Options{MinLen: in.MaskMin})
+	minLen := in.MaskMin
+	if minLen <= 0 {
+		minLen = mask.DefaultMinLen
+	}
+	m, tooShort := mask.New(secrets, mask.Options{MinLen: minLen})
 	for _, name := range tooShort {
-		fmt.Fprintf(g.io.Err, "prefect-secrets: warning: secret %s is shorter than %d bytes and is not masked in the output\n", resolve.QuoteName(name), max(in.MaskMin, mask.DefaultMinLen))
+		fmt.Fprintf(g.io.Err, "prefect-secrets: warning: secret %s is shorter than %d bytes and is not masked in the output\n", resolve.QuoteName(name), minLen)
 	}
 	if m.Empty() {
 		g.logf("exec: nothing to mask; running %s in our place (execve)", path)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -59,7 +60,15 @@ func Supervise(o Supervision) error {
 		if !outTTY {
 			sizeFrom = os.Stderr
 		}
-		_ = pty.InheritSize(sizeFrom, ptmx)
+		copySize(sizeFrom, ptmx)
+		if !inTTY {
+			// Our terminal stays in its own mode and turns "\n" into "\r\n"
+			// itself: the pty must not do it too.
+			if t, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios); err == nil {
+				t.Oflag &^= unix.ONLCR
+				_ = unix.IoctlSetTermios(int(tty.Fd()), ioctlSetTermios, t)
+			}
+		}
 		ctty := 1
 		if inTTY {
 			cmd.Stdin = tty
@@ -89,7 +98,7 @@ func Supervise(o Supervision) error {
 			go func() { _, _ = io.Copy(ptmx, os.Stdin) }()
 		}
 		sizeFromCopy := sizeFrom
-		o.onWinch = func() { _ = pty.InheritSize(sizeFromCopy, ptmx) }
+		o.onWinch = func() { copySize(sizeFromCopy, ptmx) }
 	}
 	pipeTo := func(dst Flusher) (*os.File, error) {
 		r, w, err := os.Pipe()
@@ -116,8 +125,22 @@ func Supervise(o Supervision) error {
 		cmd.Stderr = w
 	}
 
+	// In pipe mode the child gets a process group of its own, so that a
+	// signal sent to our whole group (a CI runner cancelling a job, kill
+	// -TERM -PGID, a terminal's Ctrl-C) reaches it once, through us.
+	// Except when it may need to read our terminal: a background group
+	// cannot, so it stays in ours, and the terminal's own INT and QUIT are
+	// then not sent again.
+	ownGroup := ptmx == nil && !(inTTY && terminalSentIt())
+	if ownGroup {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, append(forwarded, syscall.SIGWINCH)...)
+	watched := append(forwarded, syscall.SIGWINCH)
+	if ownGroup {
+		watched = append(watched, syscall.SIGTSTP, syscall.SIGCONT)
+	}
+	signal.Notify(sigs, watched...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		for _, f := range closeAfterStart {
@@ -128,9 +151,11 @@ func Supervise(o Supervision) error {
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
-	ownSession := ptmx != nil
+	ownSession := ptmx != nil || ownGroup
 	done := make(chan struct{})
+	forwarding := make(chan struct{})
 	go func() {
+		defer close(forwarding)
 		for {
 			select {
 			case sig := <-sigs:
@@ -142,6 +167,7 @@ func Supervise(o Supervision) error {
 	}()
 	waitErr := cmd.Wait()
 	close(done)
+	<-forwarding // nothing touches the pty once we go on to close it
 	// Drain what the child (or what it left behind) still writes, for a
 	// while: a grandchild holding the output open must not hold us forever.
 	drained := make(chan struct{})
@@ -157,18 +183,22 @@ func Supervise(o Supervision) error {
 	return exitOf(cmd, waitErr)
 }
 
-// forward passes a signal to the child once. With a pty the child is in a
-// session of its own: nothing else delivers to it, so every signal goes
-// to its process group. Without, it shares our process group: a terminal
-// that sent INT or QUIT to the foreground group reached it already.
+// forward passes a signal to the child once. In a session or process
+// group of its own, nothing else delivers to it, so every signal goes to
+// its group. In ours, a terminal that sent INT or QUIT to the foreground
+// group reached it already.
 func (o *Supervision) forward(pid int, sig syscall.Signal, ownSession bool) {
 	switch {
 	case sig == syscall.SIGWINCH:
 		if o.onWinch != nil {
 			o.onWinch()
 		}
+	case sig == syscall.SIGTSTP:
+		// Ctrl-Z stopped our group: stop the child's too, then ourselves.
+		_ = syscall.Kill(-pid, syscall.SIGTSTP)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
 	case ownSession:
-		_ = syscall.Kill(-pid, sig)
+		_ = syscall.Kill(-pid, sig) // SIGCONT included: fg resumes both
 	case (sig == syscall.SIGINT || sig == syscall.SIGQUIT) && terminalSentIt():
 	default:
 		_ = syscall.Kill(pid, sig)
@@ -186,6 +216,26 @@ func terminalSentIt() bool {
 	defer tty.Close()
 	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
 	return err == nil && fg == syscall.Getpgrp()
+}
+
+// dieBy ends this process by sig, so that whoever waits for us sees the
+// same death as the child's. The Go runtime catches most signals for
+// itself (SIGQUIT dumps goroutines, SIGUSR1 is swallowed), and only
+// execve puts a caught signal back to its default action: so we become a
+// shell that kills itself with it. Our pid stays, and so does the signal
+// the caller's shell reports.
+func dieBy(sig syscall.Signal) {
+	if sig == syscall.SIGKILL || sig == syscall.SIGSTOP {
+		_ = syscall.Kill(os.Getpid(), sig)
+		time.Sleep(time.Second)
+		return
+	}
+	signal.Reset()
+	_ = syscall.Exec("/bin/sh", []string{"sh", "-c", "kill -" + strconv.Itoa(int(sig)) + " $$"}, []string{"PATH=/usr/bin:/bin"})
+	// No /bin/sh: fall back on a kill, which the runtime honours for
+	// HUP, INT, TERM and the like.
+	_ = syscall.Kill(os.Getpid(), sig)
+	time.Sleep(100 * time.Millisecond)
 }
 
 func startFailure(path string, err error) error {
@@ -208,11 +258,23 @@ func exitOf(cmd *exec.Cmd, waitErr error) error {
 	}
 	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ok && ws.Signaled() {
-		sig := ws.Signal()
-		signal.Reset(sig)
-		_ = syscall.Kill(os.Getpid(), sig)
-		time.Sleep(100 * time.Millisecond) // the signal is on its way
-		return &ExitStatus{Code: 128 + int(sig)}
+		dieBy(ws.Signal())
+		return &ExitStatus{Code: 128 + int(ws.Signal())}
 	}
 	return &ExitStatus{Code: cmd.ProcessState.ExitCode()}
+}
+
+// copySize gives the pty the window size of our terminal, through raw
+// file descriptors (os.File.Fd would put the pty in blocking mode).
+func copySize(from, ptmx *os.File) {
+	var ws *unix.Winsize
+	if c, err := from.SyscallConn(); err == nil {
+		_ = c.Control(func(fd uintptr) { ws, _ = unix.IoctlGetWinsize(int(fd), unix.TIOCGWINSZ) })
+	}
+	if ws == nil {
+		return
+	}
+	if c, err := ptmx.SyscallConn(); err == nil {
+		_ = c.Control(func(fd uintptr) { _ = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, ws) })
+	}
 }
