@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"sync"
@@ -38,10 +37,12 @@ func Supervise(o Supervision) error {
 	outTTY := term.IsTerminal(int(os.Stdout.Fd()))
 	errTTY := term.IsTerminal(int(os.Stderr.Fd()))
 	inTTY := term.IsTerminal(int(os.Stdin.Fd()))
-	cmd := exec.Command(o.Path)
-	cmd.Args = o.Argv
-	cmd.Env = o.Env
-	cmd.Stdin = os.Stdin
+	// The child's stdin, stdout, stderr and process attributes. It is
+	// started with syscall.ForkExec rather than os/exec, whose first use
+	// forks a throwaway process to probe for pidfd support.
+	var stdio [3]*os.File
+	stdio[0] = os.Stdin
+	sys := &syscall.SysProcAttr{}
 
 	var closeAfterStart []*os.File
 	var copies sync.WaitGroup
@@ -71,18 +72,18 @@ func Supervise(o Supervision) error {
 		}
 		ctty := 1
 		if inTTY {
-			cmd.Stdin = tty
+			stdio[0] = tty
 			ctty = 0
 		}
 		if outTTY {
-			cmd.Stdout = tty
+			stdio[1] = tty
 		} else {
 			ctty = 2
 		}
 		if errTTY {
-			cmd.Stderr = tty
+			stdio[2] = tty
 		}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: ctty}
+		sys = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: ctty}
 		// The terminal's output (stdout's, or stderr's when only it is one).
 		ttyOut := o.Stdout
 		if !outTTY {
@@ -115,14 +116,14 @@ func Supervise(o Supervision) error {
 		if err != nil {
 			return err
 		}
-		cmd.Stdout = w
+		stdio[1] = w
 	}
 	if !errTTY {
 		w, err := pipeTo(o.Stderr)
 		if err != nil {
 			return err
 		}
-		cmd.Stderr = w
+		stdio[2] = w
 	}
 
 	// In pipe mode the child gets a process group of its own, so that a
@@ -133,7 +134,7 @@ func Supervise(o Supervision) error {
 	// then not sent again.
 	ownGroup := ptmx == nil && !(inTTY && terminalSentIt())
 	if ownGroup {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		sys.Setpgid = true
 	}
 	sigs := make(chan os.Signal, 8)
 	watched := append(forwarded, syscall.SIGWINCH)
@@ -142,14 +143,16 @@ func Supervise(o Supervision) error {
 	}
 	signal.Notify(sigs, watched...)
 	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
-		for _, f := range closeAfterStart {
-			f.Close()
-		}
-		return startFailure(o.Path, err)
-	}
+	pid, err := syscall.ForkExec(o.Path, o.Argv, &syscall.ProcAttr{
+		Env:   o.Env,
+		Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
+		Sys:   sys,
+	})
 	for _, f := range closeAfterStart {
 		f.Close()
+	}
+	if err != nil {
+		return startFailure(o.Path, err)
 	}
 	ownSession := ptmx != nil || ownGroup
 	done := make(chan struct{})
@@ -159,13 +162,18 @@ func Supervise(o Supervision) error {
 		for {
 			select {
 			case sig := <-sigs:
-				o.forward(cmd.Process.Pid, sig.(syscall.Signal), ownSession)
+				o.forward(pid, sig.(syscall.Signal), ownSession)
 			case <-done:
 				return
 			}
 		}
 	}()
-	waitErr := cmd.Wait()
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+			break
+		}
+	}
 	close(done)
 	<-forwarding // nothing touches the pty once we go on to close it
 	// Drain what the child (or what it left behind) still writes, for a
@@ -180,7 +188,7 @@ func Supervise(o Supervision) error {
 	if restore != nil {
 		restore()
 	}
-	return exitOf(cmd, waitErr)
+	return exitOf(ws)
 }
 
 // forward passes a signal to the child once. In a session or process
@@ -252,16 +260,12 @@ func startFailure(path string, err error) error {
 
 // exitOf turns how the child ended into ours: its code, or its signal,
 // which we then die of too, so the caller's shell sees the same.
-func exitOf(cmd *exec.Cmd, waitErr error) error {
-	if cmd.ProcessState == nil {
-		return waitErr
-	}
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if ok && ws.Signaled() {
+func exitOf(ws syscall.WaitStatus) error {
+	if ws.Signaled() {
 		dieBy(ws.Signal())
 		return &ExitStatus{Code: 128 + int(ws.Signal())}
 	}
-	return &ExitStatus{Code: cmd.ProcessState.ExitCode()}
+	return &ExitStatus{Code: ws.ExitStatus()}
 }
 
 // copySize gives the pty the window size of our terminal, through raw
