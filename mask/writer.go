@@ -89,14 +89,71 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), w.err
 }
 
-// scan runs the automaton over p, recording covered regions. w.state is
-// a row offset into the table (state*nclass).
+// scan runs the automaton over p, recording covered regions. With the
+// skip filter it runs only over the stretches where an occurrence can be:
+// around each sampled window whose gram occurs in a pattern, plus the
+// first stretch (to carry the state of the previous write on) and the last
+// (so the state at the end, and with it what is held back, is exact).
+// Between stretches the automaton restarts from its root: an occurrence
+// never begins in a skipped stretch, since it contains a sampled hit whose
+// stretch starts before it.
 func (w *Writer) scan(p []byte) {
+	m := w.m
+	base := w.pos
+	n := len(p)
+	if m.step == 0 || n < 4*m.maxLen {
+		w.state = w.scanRange(p, base, w.state)
+		w.pos = base + int64(n)
+		return
+	}
+	reach := m.maxLen // an occurrence around a hit at a: [a-(reach-4), a+reach)
+	row := w.state
+	at := 0 // scanned up to here (relative)
+	run := func(from, to int) {
+		if from > at {
+			row = 0 // the skipped stretch held no occurrence and no prefix
+		} else {
+			from = at
+		}
+		if to > from {
+			row = w.scanRange(p[from:to], base+int64(from), row)
+			at = to
+		}
+	}
+	if row != 0 {
+		run(0, min(n, reach))
+	}
+	step := int64(m.step)
+	first := (base + step - 1) / step * step
+	curFrom, curTo := -1, -1
+	for a := int(first - base); a+4 <= n; a += m.step {
+		if !m.hasGram(le32(p[a:])) {
+			continue
+		}
+		from, to := max(a-(reach-4), 0), min(a+reach, n)
+		if curTo >= 0 && from <= curTo {
+			curTo = max(curTo, to)
+			continue
+		}
+		if curTo >= 0 {
+			run(curFrom, curTo)
+		}
+		curFrom, curTo = from, to
+	}
+	if curTo >= 0 {
+		run(curFrom, curTo)
+	}
+	run(max(n-reach, 0), n)
+	w.state = row
+	w.pos = base + int64(n)
+}
+
+// scanRange runs the automaton over p (which starts at stream offset
+// base) from row, and returns the row it ends in.
+func (w *Writer) scanRange(p []byte, base int64, row int32) int32 {
 	m := w.m
 	delta, classes := m.delta, &m.classes
 	nclass := int32(m.nclass)
-	row := w.state
-	base := w.pos
 	for i, c := range p {
 		t := delta[row+int32(classes[c])]
 		if t >= 0 {
@@ -108,8 +165,7 @@ func (w *Writer) scan(p []byte) {
 		end := base + int64(i) + 1
 		w.cover(end-int64(m.outLen[s]), end, m.outName[s])
 	}
-	w.state = row
-	w.pos = base + int64(len(p))
+	return row
 }
 
 // cover adds the occurrence [from, to) of secret name, merging it with
