@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"sort"
+	"sync"
 )
 
 // DefaultMinLen is the shortest value masked: shorter ones would mask
@@ -58,6 +59,20 @@ type Masker struct {
 	// short for sampling to pay.
 	step  int
 	grams []uint64
+	// The table is built on the first write long enough to sample: a
+	// command that prints little never pays for its 512 KiB.
+	gramsOnce sync.Once
+	sources   [][]byte
+}
+
+func (m *Masker) buildGrams() {
+	m.grams = make([]uint64, 1<<(gramBits-6))
+	for _, b := range m.sources {
+		for i := 0; i+4 <= len(b); i++ {
+			h := gramHash(le32(b[i:]))
+			m.grams[h>>6] |= 1 << (h & 63)
+		}
+	}
 }
 
 const gramBits = 22 // 4 Mbit, 512 KiB: few false hits even with 1000 secrets
@@ -146,12 +161,8 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 	}
 	if minPat >= 8 {
 		m.step = minPat - 3
-		m.grams = make([]uint64, 1<<(gramBits-6))
 		for _, p := range patterns {
-			for i := 0; i+4 <= len(p.b); i++ {
-				h := gramHash(le32(p.b[i:]))
-				m.grams[h>>6] |= 1 << (h & 63)
-			}
+			m.sources = append(m.sources, p.b)
 		}
 	}
 

@@ -106,6 +106,7 @@ func (w *Writer) scan(p []byte) {
 		w.pos = base + int64(n)
 		return
 	}
+	m.gramsOnce.Do(m.buildGrams)
 	reach := m.maxLen // an occurrence around a hit at a: [a-(reach-4), a+reach)
 	row := w.state
 	at := 0 // scanned up to here (relative)
