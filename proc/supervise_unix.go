@@ -142,7 +142,8 @@ func Supervise(o Supervision) error {
 		watched = append(watched, syscall.SIGTSTP, syscall.SIGCONT)
 	}
 	signal.Notify(sigs, watched...)
-	defer signal.Stop(sigs)
+	// No signal.Stop: it waits for the runtime's signal loop to go idle,
+	// which cost a millisecond at every exit, and we are about to end.
 	pid, err := syscall.ForkExec(o.Path, o.Argv, &syscall.ProcAttr{
 		Env:   o.Env,
 		Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
