@@ -178,18 +178,24 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 		}
 	}
 	// A trie (goto function) in the table, then failure links in BFS order.
-	m.delta = make([]int32, m.nclass)
-	m.depth = []int32{0}
-	m.outLen = []int32{0}
-	m.outName = []int32{-1}
+	// The trie has at most one state per pattern byte, plus the root: the
+	// table is allocated once.
+	maxStates := 1
+	for _, p := range patterns {
+		maxStates += len(p.b)
+	}
+	const none = -1
+	m.delta = make([]int32, m.nclass, maxStates*m.nclass)
+	m.depth = make([]int32, 1, maxStates)
+	m.outLen = make([]int32, 1, maxStates)
+	m.outName = append(make([]int32, 0, maxStates), -1)
 	newState := func(d int32) int32 {
-		m.delta = append(m.delta, make([]int32, m.nclass)...)
+		m.delta = m.delta[:len(m.delta)+m.nclass]
 		m.depth = append(m.depth, d)
 		m.outLen = append(m.outLen, 0)
 		m.outName = append(m.outName, -1)
 		return int32(len(m.depth) - 1)
 	}
-	const none = -1
 	for i := range m.delta {
 		m.delta[i] = none
 	}
@@ -212,7 +218,7 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 		m.maxLen = max(m.maxLen, len(p.b))
 	}
 	fail := make([]int32, len(m.depth))
-	var queue []int32
+	queue := make([]int32, 0, len(m.depth))
 	for c := 0; c < m.nclass; c++ {
 		if n := m.delta[c]; n == none {
 			m.delta[c] = 0
