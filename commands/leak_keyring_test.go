@@ -3,8 +3,6 @@
 package commands
 
 import (
-	"bytes"
-	"github.com/prefect-secrets/prefect-secrets/proc"
 	"os"
 	"strings"
 	"testing"
@@ -48,17 +46,8 @@ func TestCanaryNeverLeaksThroughKeyring(t *testing.T) {
 			env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
 				"PREFECT_SECRETS_KEYRING_SERVICE=leak-test"}, svc.Env...)
 			env = append(env, st.env...)
-			var out, errOut bytes.Buffer
 			var childArgv []string
-			io := &IO{In: strings.NewReader(st.stdin), Out: &out, Err: &errOut, Environ: env,
-				Exec: func(path string, argv, env []string) error {
-					childArgv = argv
-					return nil
-				},
-				Supervise: func(o proc.Supervision) error {
-					childArgv = o.Argv
-					return childPrints(o, env)
-				}}
+			io, out, errOut := fakeIO(env, st.stdin, &childArgv)
 			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, st.args...))
 			if err != nil {
 				io.Report(err)

@@ -71,17 +71,8 @@ func TestCanaryNeverLeaks(t *testing.T) {
 				}
 				env = append(env, "PREFECT__USER_CONFIG_PATH="+path)
 			}
-			var out, errOut bytes.Buffer
 			var childArgv []string
-			io := &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: env,
-				Exec: func(path string, argv, env []string) error {
-					childArgv = argv
-					return nil
-				},
-				Supervise: func(o proc.Supervision) error {
-					childArgv = o.Argv
-					return childPrints(o, env)
-				}}
+			io, out, errOut := fakeIO(env, "", &childArgv)
 			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
 			if err != nil {
 				io.Report(err)
@@ -150,4 +141,21 @@ func childPrints(o proc.Supervision, callerEnv []string) error {
 	}
 	_ = o.Stdout.Flush()
 	return o.Stderr.Flush()
+}
+
+// fakeIO is the IO of a command run in the test: stdin from stdin, its
+// output in out and errOut, and a child that is never started but records
+// its argv (and, supervised, prints every value it was given).
+func fakeIO(env []string, stdin string, childArgv *[]string) (io *IO, out, errOut *bytes.Buffer) {
+	out, errOut = &bytes.Buffer{}, &bytes.Buffer{}
+	io = &IO{In: strings.NewReader(stdin), Out: out, Err: errOut, Environ: env,
+		Exec: func(path string, argv, env []string) error {
+			*childArgv = argv
+			return nil
+		},
+		Supervise: func(o proc.Supervision) error {
+			*childArgv = o.Argv
+			return childPrints(o, env)
+		}}
+	return io, out, errOut
 }
