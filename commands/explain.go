@@ -66,9 +66,6 @@ func (g *globals) explain(name string) error {
 			fmt.Fprint(w, "does not have it")
 		case resolve.Skipped:
 			fmt.Fprintf(w, "skipped: %s", f.Reason)
-			if f.Hint != "" {
-				fmt.Fprintf(w, " (%s)", f.Hint)
-			}
 		case resolve.Failed:
 			fmt.Fprintf(w, "failed: %s", f.Reason)
 		}
@@ -77,6 +74,9 @@ func (g *globals) explain(name string) error {
 			where = wf.WhereFor(name)
 		}
 		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+where))
+		if f.State == resolve.Skipped && f.Hint != "" {
+			fmt.Fprintf(w, "     %s\n", dim.Sprint("hint: "+f.Hint))
+		}
 	}
 	for _, s := range knownSources {
 		if !slices.Contains(order, s) {
