@@ -100,16 +100,12 @@ func (g *globals) keyring() *keyring.Keyring {
 // cloud is the Prefect API, made once per command.
 func (g *globals) cloud() *cloud.Source {
 	if g.api == nil {
-		home := g.io.Getenv("HOME")
-		if home == "" {
-			home, _ = os.UserHomeDir()
-		}
 		timeout := cloud.DefaultTimeout
 		if g.timeoutSet {
 			timeout = g.timeout
 		}
 		g.api = &cloud.Source{
-			Settings: cloud.Settings{Environ: g.io.Environ, Home: home, URLFlag: g.apiURL, UserConfigPath: g.userConfigPath()},
+			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath()},
 			Timeout:  timeout, AllowHTTP: g.allowHTTP,
 			Log: func(line string) { g.logf("cloud: %s", line) },
 		}
@@ -117,13 +113,19 @@ func (g *globals) cloud() *cloud.Source {
 	return g.api
 }
 
+// home is the user's home directory: $HOME of the command's environment.
+func (g *globals) home() string {
+	if home := g.io.Getenv("HOME"); home != "" {
+		return home
+	}
+	home, _ := os.UserHomeDir()
+	return home
+}
+
 // userConfigPath is Prefect 1's user config file: PREFECT__USER_CONFIG_PATH,
 // else ~/.prefect/config.toml; a leading ~ is the home directory.
 func (g *globals) userConfigPath() string {
-	home := g.io.Getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
+	home := g.home()
 	p := g.io.Getenv("PREFECT__USER_CONFIG_PATH")
 	if p == "" {
 		p = "~/.prefect/config.toml"
