@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/prefect-secrets/prefect-secrets/commands"
+	"github.com/prefect-secrets/prefect-secrets/proc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -18,6 +19,7 @@ func main() {
 // run builds the app, runs it, reports a failure once, and turns it into
 // the documented exit code.
 func run(args []string) int {
+	proc.AtStart() // before anything else: secrets may pass through memory
 	io := commands.System()
 	err := commands.New(io, version).Run(args)
 	if err != nil {

@@ -43,12 +43,15 @@ func ExitCode(err error) int {
 		ue *UsageError
 		se *proc.StartError
 		xs *proc.ExitStatus
+		oe *proc.OutputError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &xs):
 		return xs.Code
+	case errors.As(err, &oe):
+		return oe.Code
 	case errors.As(err, &se):
 		return se.Code
 	case errors.As(err, &ue):
@@ -72,12 +75,15 @@ func Hint(err error) string {
 	var (
 		ue *UsageError
 		se *proc.StartError
+		oe *proc.OutputError
 	)
 	switch {
 	case errors.As(err, &ue):
 		return ue.Hint
 	case errors.As(err, &se):
 		return se.Hint
+	case errors.As(err, &oe):
+		return oe.Hint()
 	}
 	return resolve.HintText(err)
 }

@@ -22,7 +22,9 @@ func isExecutable(path string, info fs.FileInfo) bool {
 // us exactly once, and its exit status or fatal signal is ours. It returns
 // only if the exec failed.
 func Exec(path string, argv, env []string) error {
+	restore := childLimits()
 	err := syscall.Exec(path, argv, env)
+	restore()
 	code := CodeNotExecutable
 	if errors.Is(err, syscall.ENOENT) {
 		code = CodeNotFound // e.g. a #! line naming a missing interpreter

@@ -36,6 +36,31 @@ type ExitStatus struct{ Code int }
 
 func (e *ExitStatus) Error() string { return fmt.Sprintf("child exited with status %d", e.Code) }
 
+// CodeOutputLost is the exit status when the child ended well but part of
+// its output could not be written (sysexits' EX_IOERR).
+const CodeOutputLost = 74
+
+// OutputError says that the child's output could not be written where it
+// was going (a full disk, a device error), so part of it is lost. The
+// child ran to its end; Code is its exit status, or CodeOutputLost when
+// that was 0, since lost output is not a success.
+type OutputError struct {
+	Stream string // "stdout" or "stderr"
+	Err    error
+	Code   int
+}
+
+func (e *OutputError) Error() string {
+	return fmt.Sprintf("cannot write the command's %s: %s", e.Stream, reason(e.Err))
+}
+
+func (e *OutputError) Unwrap() error { return e.Err }
+
+// Hint says what was lost.
+func (e *OutputError) Hint() string {
+	return "the command ran to its end, but what it wrote to " + e.Stream + " from then on is lost"
+}
+
 // LookPath finds file the way a POSIX shell does, in the PATH the child will
 // have (pathEnv), not in ours: a name with a slash is taken as it is; else
 // each PATH entry is tried in order (an empty entry is the current

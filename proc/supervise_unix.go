@@ -4,9 +4,9 @@ package proc
 
 import (
 	"errors"
-	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -21,169 +21,262 @@ import (
 // the Go runtime uses for itself.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
 
-// Supervise runs the command with its stdout and stderr passing through
-// filters (the maskers), staying in between until it ends:
-//
-//   - When stdout or stderr is a terminal, the child runs on a
-//     pseudo-terminal of its own, in a new session, so isatty, colours,
-//     line editing, the window size and job control work as on the real
-//     one. Our terminal goes to raw mode while stdin is copied in; the
-//     pty's line discipline turns Ctrl-C into the child's SIGINT.
-//   - Otherwise the child writes to pipes; stdin is its own, unread.
-//
-// Signals sent to us reach the child once; its exit status comes back as
-// an *ExitStatus, and a child killed by a signal makes us end by it.
-func Supervise(o Supervision) error {
-	outTTY := term.IsTerminal(int(os.Stdout.Fd()))
-	errTTY := term.IsTerminal(int(os.Stderr.Fd()))
-	inTTY := term.IsTerminal(int(os.Stdin.Fd()))
-	// The child's stdin, stdout, stderr and process attributes. It is
-	// started with syscall.ForkExec rather than os/exec, whose first use
-	// forks a throwaway process to probe for pidfd support.
-	var stdio [3]*os.File
-	stdio[0] = os.Stdin
-	sys := &syscall.SysProcAttr{}
+// terminating are the forwarded signals meant to end the child. A stopped
+// child only acts on one once continued, so, as a shell's kill does, we
+// follow it with SIGCONT.
+func terminating(sig syscall.Signal) bool {
+	return sig == syscall.SIGTERM || sig == syscall.SIGHUP || sig == syscall.SIGINT || sig == syscall.SIGQUIT
+}
 
+// mode is how the child is connected, chosen by which of our stdin (in),
+// stdout (out) and stderr (err) are a terminal:
+//
+//	in  out  err
+//	T   T    any  interactive: the child works on the terminal, so it gets
+//	              a pseudo-terminal of its own, in a session of its own
+//	              (under a monitor, see monitor_unix.go), as its stdin,
+//	              stdout and (if T) stderr. Our terminal goes raw while we
+//	              are in the foreground and its keys are copied in: the
+//	              pty's line discipline makes Ctrl-C the child's SIGINT and
+//	              Ctrl-Z its SIGTSTP, line editing and full-screen programs
+//	              work, and when the child stops we give the terminal back
+//	              and stop too, as a job does.
+//	-   T    any  output: the child writes to the terminal but does not
+//	              read it (</dev/null, a pipe): its stdout and (if T)
+//	              stderr are a pty, so isatty holds and colours stay, but
+//	              not its controlling terminal. It stays in our session,
+//	              and our terminal keeps its mode: its Ctrl-C, Ctrl-\ and
+//	              Ctrl-Z go to our process group, where the child is, as
+//	              they would without us.
+//	any -    T    stderr: stdout is a pipe (exec ... | less): the child
+//	              makes data for someone else, who may work on the
+//	              terminal (less reads its keys from /dev/tty). Only stderr
+//	              goes through a pty, for isatty; as in output mode our
+//	              terminal is never made raw nor read, so less gets its
+//	              keys, lines start at column 0, and Ctrl-C and Ctrl-Z reach
+//	              the whole pipeline.
+//	any -    -    pipes.
+//
+// Outside interactive mode, the child writes to the pty but the real
+// terminal stays its controlling terminal (/dev/tty): what it writes
+// there itself is not masked (as in pipe mode).
+type mode int
+
+const (
+	modePipes mode = iota
+	modeStderr
+	modeOutput
+	modeInteractive
+)
+
+func chooseMode(in, out, err bool) mode {
+	switch {
+	case in && out:
+		return modeInteractive
+	case out:
+		return modeOutput
+	case err:
+		return modeStderr
+	}
+	return modePipes
+}
+
+// supervisor is one supervised run.
+type supervisor struct {
+	o    *Supervision
+	mode mode
+	ctty *os.File // our controlling terminal (/dev/tty), nil without one
+	// The child's pty, and the terminal whose window size it follows.
+	ptmx, sizeFrom *os.File
+	pid            int  // the command's
+	ownGroup       bool // the child is in a process group of its own: signals reach it only through us
+	catchTSTP      bool // we catch SIGTSTP (and so cannot be stopped by it)
+	sigs           chan os.Signal
+	catchPipe      func()
+
+	// Interactive mode.
+	keys *keys
+	raw  *term.State // our terminal's mode before we made it raw, while raw
+
+	stopped bool // the child is stopped, as far as its last wait status says
+}
+
+// Supervise runs the command with its stdout and stderr passing through
+// filters (the maskers), staying in between until it ends. How the child
+// is connected depends on which of our streams are a terminal: see mode.
+// Signals sent to us reach the child once; its exit status comes back as
+// an *ExitStatus, and a child killed by a signal makes us end by it. If
+// the child's output could not be written, that is an *OutputError; if
+// our reader went away, the child's next write fails as it would have
+// without us, and we end as the child does.
+func Supervise(o Supervision) error {
+	s := &supervisor{o: &o, sigs: make(chan os.Signal, 8)}
+	s.catchPipe = sync.OnceFunc(func() { signal.Notify(s.sigs, syscall.SIGPIPE) })
+	in := term.IsTerminal(int(os.Stdin.Fd()))
+	out := term.IsTerminal(int(os.Stdout.Fd()))
+	errTTY := term.IsTerminal(int(os.Stderr.Fd()))
+	s.mode = chooseMode(in, out, errTTY)
+	if tty, err := os.Open("/dev/tty"); err == nil {
+		s.ctty = tty
+		defer tty.Close()
+	}
+
+	// The child's stdin, stdout and stderr. It is started with
+	// syscall.ForkExec rather than os/exec, whose first use forks a
+	// throwaway process to probe for pidfd support.
+	stdio := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
 	var closeAfterStart []*os.File
+	defer func() {
+		for _, f := range closeAfterStart {
+			f.Close()
+		}
+	}()
 	var copies sync.WaitGroup
-	var ptmx *os.File
-	var restore func()
-	if outTTY || errTTY {
-		var tty *os.File
-		var err error
-		ptmx, tty, err = pty.Open()
+	var werrs streamErrors
+	if s.mode != modePipes {
+		ptmx, tty, err := pty.Open()
 		if err != nil {
 			return &StartError{Command: o.Path, Code: CodeNotExecutable, Reason: "cannot open a pseudo-terminal: " + err.Error()}
 		}
 		defer ptmx.Close()
+		s.ptmx = ptmx
 		closeAfterStart = append(closeAfterStart, tty)
-		sizeFrom := os.Stdout
-		if !outTTY {
-			sizeFrom = os.Stderr
+		stream, dst := 0, o.Stdout
+		s.sizeFrom = os.Stdout
+		if !out {
+			stream, dst = 1, o.Stderr
+			s.sizeFrom = os.Stderr
 		}
-		copySize(sizeFrom, ptmx)
-		if !inTTY {
-			// Our terminal stays in its own mode and turns "\n" into "\r\n"
-			// itself: the pty must not do it too.
-			if t, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios); err == nil {
-				t.Oflag &^= unix.ONLCR
-				_ = unix.IoctlSetTermios(int(tty.Fd()), ioctlSetTermios, t)
-			}
-		}
-		ctty := 1
-		if inTTY {
+		copySize(s.sizeFrom, ptmx)
+		if s.mode == modeInteractive {
 			stdio[0] = tty
-			ctty = 0
+		} else if t, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios); err == nil {
+			// Our terminal keeps its own mode and turns "\n" into "\r\n"
+			// itself: the pty must not do it too.
+			t.Oflag &^= unix.ONLCR
+			_ = unix.IoctlSetTermios(int(tty.Fd()), ioctlSetTermios, t)
 		}
-		if outTTY {
+		if out {
 			stdio[1] = tty
-		} else {
-			ctty = 2
 		}
 		if errTTY {
 			stdio[2] = tty
 		}
-		sys = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: ctty}
-		// The terminal's output (stdout's, or stderr's when only it is one).
-		ttyOut := o.Stdout
-		if !outTTY {
-			ttyOut = o.Stderr
-		}
 		copies.Add(1)
-		go func() { defer copies.Done(); o.copyOut(ttyOut, ptmx) }()
-		if inTTY {
-			if state, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
-				restore = func() { _ = term.Restore(int(os.Stdin.Fd()), state) }
-				defer restore()
-			}
-			go func() { _, _ = io.Copy(ptmx, os.Stdin) }()
-		}
-		sizeFromCopy := sizeFrom
-		o.onWinch = func() { copySize(sizeFromCopy, ptmx) }
+		go func() { defer copies.Done(); werrs.set(stream, o.copyOut(dst, ptmx, false, nil)) }()
 	}
-	pipeTo := func(dst Flusher) (*os.File, error) {
+	for i, isTTY := range []bool{out, errTTY} {
+		if isTTY {
+			continue
+		}
 		r, w, err := os.Pipe()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		closeAfterStart = append(closeAfterStart, w)
+		dst := []Flusher{o.Stdout, o.Stderr}[i]
 		copies.Add(1)
-		go func() { defer copies.Done(); defer r.Close(); o.copyOut(dst, r) }()
-		return w, nil
-	}
-	if !outTTY {
-		w, err := pipeTo(o.Stdout)
-		if err != nil {
-			return err
+		go func() { defer copies.Done(); defer r.Close(); werrs.set(i, o.copyOut(dst, r, true, s.catchPipe)) }()
+		stdio[i+1] = w
+		if isPipe(i + 1) {
+			// Our reader may go away (| head -1) while the child is quiet:
+			// then close its end at once, so that its very next write fails
+			// as it would have without us, not the one after.
+			go func() {
+				if readerGone(i + 1) {
+					r.Close()
+				}
+			}()
 		}
-		stdio[1] = w
-	}
-	if !errTTY {
-		w, err := pipeTo(o.Stderr)
-		if err != nil {
-			return err
-		}
-		stdio[2] = w
 	}
 
-	// In pipe mode the child gets a process group of its own, so that a
-	// signal sent to our whole group (a CI runner cancelling a job, kill
-	// -TERM -PGID, a terminal's Ctrl-C) reaches it once, through us.
-	// Except when it may need to read our terminal: a background group
-	// cannot, so it stays in ours, and the terminal's own INT and QUIT are
-	// then not sent again.
-	ownGroup := ptmx == nil && !(inTTY && terminalSentIt())
-	if ownGroup {
+	// The process group. In interactive mode the monitor gives the child a
+	// session of its own. Otherwise, when we are the foreground group of
+	// our terminal, the child stays in our group, so that the terminal's
+	// Ctrl-C, Ctrl-\ and Ctrl-Z, and the shell's fg and bg, reach it as
+	// they reach us (and we pass none of them on again). Else it gets a
+	// group of its own, so that a signal sent to our whole group (a CI
+	// runner cancelling a job, kill -TERM -PGID) reaches it once, through us.
+	sys := &syscall.SysProcAttr{}
+	switch {
+	case s.mode == modeInteractive:
+		s.ownGroup = true
+	case !foregroundOf(s.ctty):
+		s.ownGroup = true
 		sys.Setpgid = true
+		// Should we become the foreground later (fg), Ctrl-Z would reach
+		// only us: we stop the child, and ourselves once it has stopped.
+		s.catchTSTP = s.ctty != nil
 	}
-	sigs := make(chan os.Signal, 8)
-	// Each signal caught costs a round trip to a runtime thread (about
-	// 40 µs here): catch only what this mode needs. The window size
-	// matters with a pty; Ctrl-Z reaches a child in a group of its own
-	// only through us, and only a terminal sends it.
+
+	if s.mode == modeInteractive {
+		s.keys = newKeys(s.ctty, s.ptmx)
+		if s.mayUseTerminal() {
+			s.takeTerminal()
+		}
+		defer s.releaseTerminal()
+	}
+
+	// Each signal caught costs a round trip to a runtime thread: catch
+	// only what this mode needs. SIGPIPE is caught by the copies before
+	// their first write (so that an EPIPE on our stdout does not kill us
+	// before the child); SIGTSTP, SIGTTIN and SIGTTOU are left to their
+	// default action (stop) wherever we can, so that we can stop ourselves
+	// with the signal that stopped the child.
 	watched := forwarded
-	if ptmx != nil {
+	if s.ptmx != nil {
 		watched = append(watched, syscall.SIGWINCH)
 	}
-	if ownGroup && foregroundOfTerminal() {
-		watched = append(watched, syscall.SIGTSTP, syscall.SIGCONT)
+	if s.ownGroup || s.ptmx != nil {
+		watched = append(watched, syscall.SIGCONT)
 	}
-	signal.Notify(sigs, watched...)
+	if s.catchTSTP {
+		watched = append(watched, syscall.SIGTSTP)
+	}
+	signal.Notify(s.sigs, watched...)
 	// No signal.Stop: it waits for the runtime's signal loop to go idle,
 	// which cost a millisecond at every exit, and we are about to end.
-	pid, err := syscall.ForkExec(o.Path, o.Argv, &syscall.ProcAttr{
-		Env:   o.Env,
-		Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
-		Sys:   sys,
-	})
+
+	// The child (or the monitor) gets SIGTERM if we die without passing a
+	// signal on; that is tied to the forking thread, so this goroutine
+	// keeps it until the child has ended.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	events := make(chan syscall.WaitStatus, 4)
+	var mon *monitor
+	if s.mode == modeInteractive {
+		var err error
+		if mon, s.pid, err = startMonitor(s.o, stdio); err != nil {
+			return err
+		}
+		go mon.statuses(events)
+	} else {
+		setDeathSignal(sys)
+		restore := childLimits()
+		pid, err := syscall.ForkExec(o.Path, o.Argv, &syscall.ProcAttr{
+			Env:   o.Env,
+			Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
+			Sys:   sys,
+		})
+		restore()
+		if err != nil {
+			return startFailure(o.Path, err)
+		}
+		s.pid = pid
+		go waitStatuses(pid, events)
+	}
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
-	if err != nil {
-		return startFailure(o.Path, err)
-	}
-	ownSession := ptmx != nil || ownGroup
-	done := make(chan struct{})
-	forwarding := make(chan struct{})
-	go func() {
-		defer close(forwarding)
-		for {
-			select {
-			case sig := <-sigs:
-				o.forward(pid, sig.(syscall.Signal), ownSession)
-			case <-done:
-				return
-			}
-		}
-	}()
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
-			break
+	closeAfterStart = nil
+
+	ws, ended := s.supervise(events)
+	if mon != nil {
+		mws := mon.reap()
+		if !ended {
+			ws = mws // the monitor is gone without telling: take its end as the command's
 		}
 	}
-	close(done)
-	<-forwarding // nothing touches the pty once we go on to close it
 	// Drain what the child (or what it left behind) still writes, for a
 	// while: a grandchild holding the output open must not hold us forever.
 	drained := make(chan struct{})
@@ -192,50 +285,207 @@ func Supervise(o Supervision) error {
 	case <-drained:
 	case <-time.After(o.drainLimit()):
 	}
-	o.flush()
-	if restore != nil {
-		restore()
+	s.releaseTerminal()
+	if ws.Signaled() {
+		dieBy(ws.Signal())
+		return &ExitStatus{Code: 128 + int(ws.Signal())}
 	}
-	return exitOf(ws)
+	return werrs.result(ws.ExitStatus())
 }
 
-// forward passes a signal to the child once. In a session or process
-// group of its own, nothing else delivers to it, so every signal goes to
-// its group. In ours, a terminal that sent INT or QUIT to the foreground
-// group reached it already.
-func (o *Supervision) forward(pid int, sig syscall.Signal, ownSession bool) {
-	switch {
-	case sig == syscall.SIGWINCH:
-		if o.onWinch != nil {
-			o.onWinch()
+// isPipe reports whether our file descriptor fd is a pipe.
+func isPipe(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
+}
+
+// readerGone waits until the pipe our fd writes to has no reader left (the
+// kernel then reports POLLERR on its write end), and reports whether it
+// came to that. It blocks a thread for as long.
+func readerGone(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd)}}
+	for {
+		n, err := unix.Poll(fds, -1)
+		if err == unix.EINTR {
+			continue
 		}
-	case sig == syscall.SIGTSTP:
-		// Ctrl-Z stopped our group: stop the child's too, then ourselves.
-		_ = syscall.Kill(-pid, syscall.SIGTSTP)
-		_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
-	case ownSession:
-		_ = syscall.Kill(-pid, sig) // SIGCONT included: fg resumes both
-	case (sig == syscall.SIGINT || sig == syscall.SIGQUIT) && terminalSentIt():
-	default:
-		_ = syscall.Kill(pid, sig)
+		if err != nil || n == 0 || fds[0].Revents&unix.POLLNVAL != 0 {
+			return false
+		}
+		if fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+			return true
+		}
 	}
 }
 
-// terminalSentIt reports whether our process group is the foreground group
-// of a controlling terminal: then Ctrl-C and Ctrl-\ went to the whole
-// group, the child included.
-func terminalSentIt() bool { return foregroundOfTerminal() }
-
-// foregroundOfTerminal reports whether our process group is the
-// foreground group of a controlling terminal.
-func foregroundOfTerminal() bool {
-	tty, err := os.Open("/dev/tty")
-	if err != nil {
-		return false
+// waitStatuses passes on the child's wait statuses, stops and continues
+// included, until it has ended.
+func waitStatuses(pid int, out chan<- syscall.WaitStatus) {
+	defer close(out)
+	for {
+		var ws syscall.WaitStatus
+		_, err := syscall.Wait4(pid, &ws, syscall.WUNTRACED|syscall.WCONTINUED, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		out <- ws
+		if ws.Exited() || ws.Signaled() {
+			return
+		}
 	}
-	defer tty.Close()
-	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
-	return err == nil && fg == syscall.Getpgrp()
+}
+
+// supervise passes signals on and follows the child's stops until it
+// ends; it returns how it ended (ended false: its end was not seen).
+func (s *supervisor) supervise(events <-chan syscall.WaitStatus) (syscall.WaitStatus, bool) {
+	for {
+		// The child's news first, so that a signal finds its state current.
+		select {
+		case ws, ok := <-events:
+			if !ok {
+				return 0, false
+			}
+			if ws.Exited() || ws.Signaled() {
+				return ws, true
+			}
+			s.childChanged(ws)
+			continue
+		default:
+		}
+		select {
+		case sig := <-s.sigs:
+			s.signaled(sig.(syscall.Signal))
+		case ws, ok := <-events:
+			if !ok {
+				return 0, false
+			}
+			if ws.Exited() || ws.Signaled() {
+				return ws, true
+			}
+			s.childChanged(ws)
+		}
+	}
+}
+
+// signaled handles a signal sent to us.
+func (s *supervisor) signaled(sig syscall.Signal) {
+	switch sig {
+	case syscall.SIGPIPE:
+		// An EPIPE writing our output: the copy that got it deals with it.
+	case syscall.SIGWINCH:
+		copySize(s.sizeFrom, s.ptmx) // the pty signals its foreground group itself
+	case syscall.SIGCONT:
+		// fg or bg after a stop, or a kill -CONT. Take the terminal back if
+		// it is ours again, give the pty the size the terminal has now (it
+		// may have changed while we were stopped), then continue the child,
+		// unless it shares our group: then it was continued with us.
+		if s.mode == modeInteractive && s.mayUseTerminal() {
+			s.takeTerminal()
+		}
+		copySize(s.sizeFrom, s.ptmx)
+		if s.ownGroup {
+			s.send(syscall.SIGCONT)
+		}
+	case syscall.SIGTSTP:
+		// Caught only when the child has a group of its own and a
+		// terminal's Ctrl-Z can reach us alone: stop the child as the
+		// terminal would have; we follow once it has stopped.
+		s.send(syscall.SIGTSTP)
+	default:
+		// In our group, the child got the terminal's Ctrl-C and Ctrl-\
+		// already.
+		if !s.ownGroup && (sig == syscall.SIGINT || sig == syscall.SIGQUIT) && foregroundOf(s.ctty) {
+			return
+		}
+		s.send(sig)
+		// Its stop may not have reached us yet: ask the kernel too.
+		if terminating(sig) && (s.stopped || procStopped(s.pid)) {
+			s.send(syscall.SIGCONT)
+		}
+	}
+}
+
+// send passes sig to the child: to its whole group when it has one of its
+// own (nothing else signals it), else to it alone.
+func (s *supervisor) send(sig syscall.Signal) {
+	if s.ownGroup {
+		_ = syscall.Kill(-s.pid, sig)
+		return
+	}
+	_ = syscall.Kill(s.pid, sig)
+}
+
+// childChanged follows the child's stops. A child in a group of its own
+// that stops (Ctrl-Z on its pty, vim's suspend, a SIGTSTP we passed on)
+// stops the job, as it would without us: when we are the foreground job of
+// a job-control shell, we give the terminal back and stop our own group
+// with the same signal, and SIGCONT (fg) brings both back. With no job
+// control (an orphaned group) a terminal's stop signal would be discarded
+// without us, and nothing could continue the child: it is continued at
+// once. A child in our own group is stopped and continued with us by the
+// terminal and the shell directly.
+func (s *supervisor) childChanged(ws syscall.WaitStatus) {
+	switch {
+	case ws.Continued():
+		s.stopped = false
+	case ws.Stopped():
+		s.stopped = true
+		if !s.ownGroup {
+			return
+		}
+		sig := ws.StopSignal()
+		switch {
+		case foregroundOf(s.ctty) && jobControlled():
+			s.suspend(sig)
+		case sig != syscall.SIGSTOP && !jobControlled():
+			s.send(syscall.SIGCONT)
+		}
+	}
+}
+
+// suspend stops our process group (the job) with sig, once our terminal
+// is back in its own mode; SIGCONT (fg) then brings us back (signaled).
+func (s *supervisor) suspend(sig syscall.Signal) {
+	s.releaseTerminal()
+	if sig == syscall.SIGTSTP && s.catchTSTP {
+		// The runtime keeps a SIGTSTP it once caught from stopping us.
+		sig = syscall.SIGSTOP
+	}
+	_ = syscall.Kill(0, sig)
+}
+
+// mayUseTerminal reports whether we may put our terminal in raw mode and
+// read it: we are its foreground group (not a background job), or there
+// is no job control to ask (no controlling terminal).
+func (s *supervisor) mayUseTerminal() bool { return s.ctty == nil || foregroundOf(s.ctty) }
+
+// takeTerminal puts our terminal in raw mode (so that every key reaches
+// the child's pty, whose own line discipline then acts on it) and copies
+// the keys in.
+func (s *supervisor) takeTerminal() {
+	if s.raw == nil {
+		state, err := term.MakeRaw(int(os.Stdin.Fd()))
+		if err != nil {
+			return
+		}
+		s.raw = state
+	}
+	s.keys.resume()
+}
+
+// releaseTerminal stops reading our terminal and puts it back in the mode
+// it had.
+func (s *supervisor) releaseTerminal() {
+	if s.keys != nil {
+		s.keys.pause()
+	}
+	if s.raw != nil {
+		_ = term.Restore(int(os.Stdin.Fd()), s.raw)
+		s.raw = nil
+	}
 }
 
 // dieBy ends this process by sig, so that whoever waits for us sees the
@@ -270,19 +520,12 @@ func startFailure(path string, err error) error {
 	return se
 }
 
-// exitOf turns how the child ended into ours: its code, or its signal,
-// which we then die of too, so the caller's shell sees the same.
-func exitOf(ws syscall.WaitStatus) error {
-	if ws.Signaled() {
-		dieBy(ws.Signal())
-		return &ExitStatus{Code: 128 + int(ws.Signal())}
-	}
-	return &ExitStatus{Code: ws.ExitStatus()}
-}
-
 // copySize gives the pty the window size of our terminal, through raw
 // file descriptors (os.File.Fd would put the pty in blocking mode).
 func copySize(from, ptmx *os.File) {
+	if from == nil || ptmx == nil {
+		return
+	}
 	var ws *unix.Winsize
 	if c, err := from.SyscallConn(); err == nil {
 		_ = c.Control(func(fd uintptr) { ws, _ = unix.IoctlGetWinsize(int(fd), unix.TIOCGWINSZ) })

@@ -20,7 +20,8 @@ func Supervise(o Supervision) error {
 	cmd.Env = o.Env
 	cmd.Stdin = os.Stdin
 	var copies sync.WaitGroup
-	for _, p := range []struct {
+	var werrs streamErrors
+	for i, p := range []struct {
 		dst Flusher
 		set func(*os.File)
 	}{{o.Stdout, func(f *os.File) { cmd.Stdout = f }}, {o.Stderr, func(f *os.File) { cmd.Stderr = f }}} {
@@ -31,7 +32,7 @@ func Supervise(o Supervision) error {
 		defer w.Close()
 		p.set(w)
 		copies.Add(1)
-		go func(dst Flusher) { defer copies.Done(); defer r.Close(); o.copyOut(dst, r) }(p.dst)
+		go func(dst Flusher) { defer copies.Done(); defer r.Close(); werrs.set(i, o.copyOut(dst, r, true, nil)) }(p.dst)
 	}
 	if err := cmd.Start(); err != nil {
 		return &StartError{Command: o.Path, Code: CodeNotExecutable, Reason: reason(err)}
@@ -40,10 +41,9 @@ func Supervise(o Supervision) error {
 	cmd.Stderr.(*os.File).Close()
 	err := cmd.Wait()
 	copies.Wait()
-	o.flush()
 	var ee *exec.ExitError
-	if err == nil || errors.As(err, &ee) {
-		return &ExitStatus{Code: cmd.ProcessState.ExitCode()}
+	if err != nil && !errors.As(err, &ee) {
+		return err
 	}
-	return err
+	return werrs.result(cmd.ProcessState.ExitCode())
 }
