@@ -21,6 +21,7 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/cloud/api"
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 		"prefect-secrets": func() { os.Exit(run(os.Args)) },
 		"exits":           exitsMain,
 		"ptyrun":          ptyrunMain,
+		"waitreadergone":  waitReaderGoneMain,
 		// The Prefect API helper, found next to prefect-secrets as in a release.
 		cloud.HelperName: func() {
 			if err := api.Serve(context.Background(), os.Stdin, os.Stdout, api.Options{}); err != nil {
@@ -60,6 +62,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile":   cmdWaitfile,
+			"waitstop":   cmdWaitstop,
 			"signal":     cmdSignal,
 			"chomp":      cmdChomp,
 			"keyring":    cmdKeyring,
@@ -77,6 +80,7 @@ func TestScripts(t *testing.T) {
 var signals = map[string]syscall.Signal{
 	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
 	"TERM": syscall.SIGTERM, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2,
+	"CONT": syscall.SIGCONT, "STOP": syscall.SIGSTOP,
 }
 
 // exits [-pidfile F] [-setpgid] WANT PROG [ARGS...] runs PROG with this
@@ -153,6 +157,42 @@ func ptyrunMain() {
 	if err != nil {
 		os.Exit(cmd.ProcessState.ExitCode())
 	}
+}
+
+// waitreadergone MSG waits until nothing reads its stdout any more (a pipe
+// whose read end is closed: poll reports POLLERR), then writes MSG to it,
+// which kills it (SIGPIPE). If a reader is still there after 20 s, it
+// exits 3 without writing.
+func waitReaderGoneMain() {
+	fds := []unix.PollFd{{Fd: 1}}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, err := unix.Poll(fds, 100); err == nil && n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+			fmt.Println(os.Args[1])
+			os.Exit(0)
+		}
+	}
+	fmt.Fprintln(os.Stderr, "waitreadergone: stdout still has a reader after 20s")
+	os.Exit(3)
+}
+
+// waitstop PIDFILE waits (up to 10s) until the process whose pid is in
+// PIDFILE is stopped (state T in /proc/PID/stat).
+func cmdWaitstop(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitstop PIDFILE")
+	}
+	pid := strings.TrimSpace(ts.ReadFile(args[0]))
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		ts.Check(err)
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && f[0] == "T" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("process %s was not stopped within 10s", pid)
 }
 
 // waitfile FILE waits (up to 10s) until FILE exists and is not empty.
