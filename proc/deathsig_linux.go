@@ -5,7 +5,5 @@ import "syscall"
 // setDeathSignal makes the kernel send the child SIGTERM if we die without
 // passing on a signal (SIGKILL, a crash), so that it does not run on
 // unsupervised. The kernel ties this to the thread that forks, not to the
-// process: the caller forks from a goroutine locked to its thread
-// (runtime.LockOSThread) until the child has ended, so that thread does
-// not exit first.
+// process: see forkExec.
 func setDeathSignal(sys *syscall.SysProcAttr) { sys.Pdeathsig = syscall.SIGTERM }

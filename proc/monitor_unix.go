@@ -126,7 +126,7 @@ func startMonitor(o *Supervision, stdio [3]*os.File) (*monitor, int, error) {
 	sys := &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	setDeathSignal(sys)
 	restore := childLimits()
-	mpid, err := syscall.ForkExec(exe, []string{"prefect-secrets", monitorArg}, &syscall.ProcAttr{
+	mpid, err := forkExec(exe, []string{"prefect-secrets", monitorArg}, &syscall.ProcAttr{
 		Env:   monitorEnv(),
 		Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd(), specR.Fd(), repW.Fd()},
 		Sys:   sys,
@@ -171,22 +171,15 @@ func (m *monitor) next() (kind, value uint32, err error) {
 	return binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint32(b[4:]), nil
 }
 
-// statuses passes on the command's wait statuses until it has ended (or
-// the monitor is gone), then closes the channel.
-func (m *monitor) statuses(out chan<- syscall.WaitStatus) {
-	defer close(out)
+// status reads the monitor's next report of the command's state.
+func (m *monitor) status() (syscall.WaitStatus, error) {
 	for {
 		kind, value, err := m.next()
 		if err != nil {
-			return
+			return 0, err
 		}
-		if kind != reportStatus {
-			continue
-		}
-		ws := syscall.WaitStatus(value)
-		out <- ws
-		if ws.Exited() || ws.Signaled() {
-			return
+		if kind == reportStatus {
+			return syscall.WaitStatus(value), nil
 		}
 	}
 }

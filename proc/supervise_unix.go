@@ -98,7 +98,8 @@ type supervisor struct {
 	keys *keys
 	raw  *term.State // our terminal's mode before we made it raw, while raw
 
-	stopped bool // the child is stopped, as far as its last wait status says
+	stopped    bool // the child is stopped, as far as its last wait status says
+	contCaught bool
 }
 
 // Supervise runs the command with its stdout and stderr passing through
@@ -218,42 +219,32 @@ func Supervise(o Supervision) error {
 	}
 
 	// Each signal caught costs a round trip to a runtime thread: catch
-	// only what this mode needs. SIGPIPE is caught by the copies before
-	// their first write (so that an EPIPE on our stdout does not kill us
-	// before the child); SIGTSTP, SIGTTIN and SIGTTOU are left to their
-	// default action (stop) wherever we can, so that we can stop ourselves
-	// with the signal that stopped the child.
+	// only what this mode needs, and what can wait until the child runs
+	// only then (jobSignals), while it starts. SIGPIPE is caught by the
+	// copies before their first write (so that an EPIPE on our stdout does
+	// not kill us before the child); SIGTSTP, SIGTTIN and SIGTTOU are left
+	// to their default action (stop) wherever we can, so that we can stop
+	// ourselves with the signal that stopped the child.
 	watched := forwarded
 	if s.ptmx != nil {
 		watched = append(watched, syscall.SIGWINCH)
-	}
-	if s.ownGroup || s.ptmx != nil {
-		watched = append(watched, syscall.SIGCONT)
-	}
-	if s.catchTSTP {
-		watched = append(watched, syscall.SIGTSTP)
 	}
 	signal.Notify(s.sigs, watched...)
 	// No signal.Stop: it waits for the runtime's signal loop to go idle,
 	// which cost a millisecond at every exit, and we are about to end.
 
-	// The child (or the monitor) gets SIGTERM if we die without passing a
-	// signal on; that is tied to the forking thread, so this goroutine
-	// keeps it until the child has ended.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	events := make(chan syscall.WaitStatus, 4)
 	var mon *monitor
+	var next func() (syscall.WaitStatus, error) // the child's next change of state
 	if s.mode == modeInteractive {
 		var err error
 		if mon, s.pid, err = startMonitor(s.o, stdio); err != nil {
 			return err
 		}
-		go mon.statuses(events)
+		next = mon.status
 	} else {
 		setDeathSignal(sys)
 		restore := childLimits()
-		pid, err := syscall.ForkExec(o.Path, o.Argv, &syscall.ProcAttr{
+		pid, err := forkExec(o.Path, o.Argv, &syscall.ProcAttr{
 			Env:   o.Env,
 			Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
 			Sys:   sys,
@@ -263,14 +254,41 @@ func Supervise(o Supervision) error {
 			return startFailure(o.Path, err)
 		}
 		s.pid = pid
-		go waitStatuses(pid, events)
+		next = func() (syscall.WaitStatus, error) {
+			for {
+				var ws syscall.WaitStatus
+				_, err := syscall.Wait4(pid, &ws, syscall.WUNTRACED|syscall.WCONTINUED, nil)
+				if err != syscall.EINTR {
+					return ws, err
+				}
+			}
+		}
 	}
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
 	closeAfterStart = nil
 
-	ws, ended := s.supervise(events)
+	// We wait for the child here; its stops and continues, and the signals
+	// sent to us, are handled by supervise.
+	changes := make(chan syscall.WaitStatus, 4)
+	done, looped := make(chan struct{}), make(chan struct{})
+	go func() { defer close(looped); s.supervise(changes, done) }()
+	var ws syscall.WaitStatus
+	ended := false
+	for {
+		w, err := next()
+		if err != nil {
+			break
+		}
+		if w.Exited() || w.Signaled() {
+			ws, ended = w, true
+			break
+		}
+		changes <- w
+	}
+	close(done)
+	<-looped // nothing touches the terminal or the pty once we go on
 	if mon != nil {
 		mws := mon.reap()
 		if !ended {
@@ -291,6 +309,20 @@ func Supervise(o Supervision) error {
 		return &ExitStatus{Code: 128 + int(ws.Signal())}
 	}
 	return werrs.result(ws.ExitStatus())
+}
+
+// forkExec starts a process on a thread that outlives it, so that its
+// death signal (setDeathSignal), which the kernel ties to the forking
+// thread, is sent only when we die. The runtime ends a thread only when a
+// goroutine exits while locked to it, which nothing in this program does
+// (the runtime's own locked goroutines never exit): locking around the
+// fork is enough to fork on a thread no such goroutine holds. (Holding
+// the lock until the child ends would cost every wake-up of this goroutine
+// a switch of threads.)
+func forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return syscall.ForkExec(path, argv, attr)
 }
 
 // isPipe reports whether our file descriptor fd is a pipe.
@@ -318,54 +350,50 @@ func readerGone(fd int) bool {
 	}
 }
 
-// waitStatuses passes on the child's wait statuses, stops and continues
-// included, until it has ended.
-func waitStatuses(pid int, out chan<- syscall.WaitStatus) {
-	defer close(out)
-	for {
-		var ws syscall.WaitStatus
-		_, err := syscall.Wait4(pid, &ws, syscall.WUNTRACED|syscall.WCONTINUED, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return
-		}
-		out <- ws
-		if ws.Exited() || ws.Signaled() {
-			return
-		}
+// catchJobSignals catches what job control sends us: SIGCONT (to pass on
+// to a child in a group of its own, and to take the terminal back after a
+// stop) and, where we must stop the child ourselves, SIGTSTP. It runs once
+// the child has started, beside it (until then there is nothing to pass
+// them on to): one arriving before has its default effect on us alone.
+// Without a terminal, nothing needs SIGCONT until the child has stopped
+// (see childChanged), and catching a signal costs a round trip to a
+// runtime thread that a short run would wait for at its end.
+func (s *supervisor) catchJobSignals() {
+	if s.ctty != nil || s.ptmx != nil {
+		s.catchCont()
+	}
+	if s.catchTSTP {
+		signal.Notify(s.sigs, syscall.SIGTSTP)
 	}
 }
 
-// supervise passes signals on and follows the child's stops until it
-// ends; it returns how it ended (ended false: its end was not seen).
-func (s *supervisor) supervise(events <-chan syscall.WaitStatus) (syscall.WaitStatus, bool) {
+// catchCont catches SIGCONT, once.
+func (s *supervisor) catchCont() {
+	if !s.contCaught {
+		s.contCaught = true
+		signal.Notify(s.sigs, syscall.SIGCONT)
+	}
+}
+
+// supervise passes signals on and follows the child's stops (changes)
+// until done.
+func (s *supervisor) supervise(changes <-chan syscall.WaitStatus, done <-chan struct{}) {
+	s.catchJobSignals()
 	for {
 		// The child's news first, so that a signal finds its state current.
 		select {
-		case ws, ok := <-events:
-			if !ok {
-				return 0, false
-			}
-			if ws.Exited() || ws.Signaled() {
-				return ws, true
-			}
+		case ws := <-changes:
 			s.childChanged(ws)
 			continue
 		default:
 		}
 		select {
+		case ws := <-changes:
+			s.childChanged(ws)
 		case sig := <-s.sigs:
 			s.signaled(sig.(syscall.Signal))
-		case ws, ok := <-events:
-			if !ok {
-				return 0, false
-			}
-			if ws.Exited() || ws.Signaled() {
-				return ws, true
-			}
-			s.childChanged(ws)
+		case <-done:
+			return
 		}
 	}
 }
@@ -433,6 +461,7 @@ func (s *supervisor) childChanged(ws syscall.WaitStatus) {
 		s.stopped = false
 	case ws.Stopped():
 		s.stopped = true
+		s.catchCont() // a kill -CONT to us must reach it now
 		if !s.ownGroup {
 			return
 		}
