@@ -281,6 +281,22 @@ func TestExecTerminalModes(t *testing.T) {
 			if got := term.file("ttys"); got != tc {
 				t.Errorf("the command saw a terminal as its stdin, stdout, stderr: %s; want %s", got, tc)
 			}
+			// The lines the terminal must show, masked. They must be shown
+			// before Ctrl-C is typed: the terminal discards output still
+			// pending then.
+			var lines []string
+			if out {
+				lines = append(lines, "out-line <prefect-secret:V>")
+			} else {
+				lines = append(lines, "got: out-line <prefect-secret:V>")
+			}
+			if errT {
+				lines = append(lines, "err-line <prefect-secret:V>")
+			}
+			for _, line := range lines {
+				term.eventually(func() bool { return strings.Contains(term.screen(), line) },
+					func() string { return "the terminal does not show " + strconv.Quote(line) })
+			}
 			if wantRaw := in && out; isRaw(during) != wantRaw || (!wantRaw && !sameMode(during, initial)) {
 				t.Errorf("while the command ran, the terminal was raw: %v (settings changed: %v); want raw only with stdin and stdout the terminal",
 					isRaw(during), !sameMode(during, initial))
@@ -314,14 +330,6 @@ func TestExecTerminalModes(t *testing.T) {
 			}
 			if strings.Contains(screen, maskSecret) {
 				t.Errorf("the secret reached the terminal: %q", screen)
-			}
-			for _, line := range []struct {
-				name string
-				on   bool
-			}{{"out-line <prefect-secret:V>", out}, {"got: out-line <prefect-secret:V>", !out}, {"err-line <prefect-secret:V>", errT}} {
-				if line.on && !strings.Contains(screen, line.name) {
-					t.Errorf("the terminal does not show %q: %q", line.name, screen)
-				}
 			}
 		})
 	}
