@@ -448,3 +448,36 @@ stty -g > after
 		})
 	}
 }
+
+// TestExecCtrlZWithoutJobControl: where no job-control shell could
+// continue a stopped job (the shell runs the command in its own, orphaned,
+// process group, as xterm -e or script -c do), the kernel ignores Ctrl-Z
+// for a command run alone; under exec the command stops on its pty all
+// the same, and must be continued at once rather than left stopped with
+// nothing to continue it.
+func TestExecCtrlZWithoutJobControl(t *testing.T) {
+	bin, dir, env := maskEnv(t)
+	if err := os.WriteFile(filepath.Join(dir, "child.sh"), []byte(suspendChild), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	term := startTerminal(t, bin, dir, env, `"$0" exec -s V -- sh child.sh
+echo $? > status
+`)
+	term.eventually(func() bool { return strings.Contains(term.screen(), "ready <prefect-secret:V>") },
+		func() string { return "the command did not start" })
+	child := atoi(t, term.file("child"))
+	term.press("\x1a")
+	// The command's pty echoes ^Z as it signals the command: it stops (it
+	// cannot end before go exists), and must not stay stopped.
+	term.eventually(func() bool { return strings.Contains(term.screen(), "^Z") },
+		func() string { return "Ctrl-Z did not reach the command's terminal" })
+	term.touch("go")
+	if got := term.file("status"); got != "0" {
+		s, _ := procState(child)
+		t.Errorf("exec ended with %s (the command in state %q), want 0", got, s)
+	}
+	term.finished()
+	if screen := term.screen(); !strings.Contains(screen, "done <prefect-secret:V>") {
+		t.Errorf("the command did not go on to its end: %q", screen)
+	}
+}

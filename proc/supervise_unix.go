@@ -220,7 +220,7 @@ func Supervise(o Supervision) error {
 
 	// Each signal caught costs a round trip to a runtime thread: catch
 	// only what this mode needs, and what can wait until the child runs
-	// only then (jobSignals), while it starts. SIGPIPE is caught by the
+	// only then (catchJobSignals), beside it. SIGPIPE is caught by the
 	// copies before their first write (so that an EPIPE on our stdout does
 	// not kill us before the child); SIGTSTP, SIGTTIN and SIGTTOU are left
 	// to their default action (stop) wherever we can, so that we can stop
@@ -496,11 +496,9 @@ func (s *supervisor) mayUseTerminal() bool { return s.ctty == nil || foregroundO
 // the keys in.
 func (s *supervisor) takeTerminal() {
 	if s.raw == nil {
-		state, err := term.MakeRaw(int(os.Stdin.Fd()))
-		if err != nil {
-			return
+		if state, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
+			s.raw = state
 		}
-		s.raw = state
 	}
 	s.keys.resume()
 }
