@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile":   cmdWaitfile,
 			"waitstop":   cmdWaitstop,
+			"waitcaught": cmdWaitcaught,
 			"signal":     cmdSignal,
 			"chomp":      cmdChomp,
 			"keyring":    cmdKeyring,
@@ -193,6 +194,33 @@ func cmdWaitstop(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	ts.Fatalf("process %s was not stopped within 10s", pid)
+}
+
+// waitcaught SIGNAME PIDFILE waits (up to 10s) until the process whose pid
+// is in PIDFILE catches the signal (its bit in SigCgt of /proc/PID/status).
+func cmdWaitcaught(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitcaught SIGNAME PIDFILE")
+	}
+	sig, ok := signals[args[0]]
+	if !ok {
+		ts.Fatalf("unknown signal %s", args[0])
+	}
+	pid := strings.TrimSpace(ts.ReadFile(args[1]))
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile("/proc/" + pid + "/status")
+		ts.Check(err)
+		for _, line := range strings.Split(string(b), "\n") {
+			if mask, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && m&(1<<(sig-1)) != 0 {
+					return
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("process %s did not catch %s within 10s", pid, args[0])
 }
 
 // waitfile FILE waits (up to 10s) until FILE exists and is not empty.
