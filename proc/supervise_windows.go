@@ -47,3 +47,6 @@ func Supervise(o Supervision) error {
 	}
 	return werrs.result(cmd.ProcessState.ExitCode())
 }
+
+// runMonitor: there is no monitor on Windows (no pseudo-terminals).
+func runMonitor() int { return 64 }
