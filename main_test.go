@@ -22,8 +22,6 @@ import (
 	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
-	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
@@ -34,13 +32,6 @@ func TestMain(m *testing.M) {
 		"prefect-secrets": func() { os.Exit(run(os.Args)) },
 		"exits":           exitsMain,
 		"ptyrun":          ptyrunMain,
-		// The Prefect API helper, found next to prefect-secrets as in a release.
-		cloud.HelperName: func() {
-			if err := api.Serve(context.Background(), os.Stdin, os.Stdout, api.Options{}); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(70)
-			}
-		},
 	})
 }
 

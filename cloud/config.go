@@ -1,11 +1,5 @@
-// Package cloud is the Prefect API as a secret source and store: which API
-// the user's Prefect configuration points at (read as Prefect reads it),
-// and the Source and Store that reach it. The HTTP work itself runs in a
-// helper program (cmd/prefect-secrets-cloud, package cloud/api): Go links
-// and initialises every package a binary imports on every start, and an
-// HTTPS client alone costs a third of a bare Go program's start, which
-// every `get` answered by the local context would pay. This package
-// imports no networking code.
+// Package cloud is which Prefect API the user's Prefect configuration
+// points at, read as Prefect reads it. Package cloud/api reaches it.
 package cloud
 
 import (
@@ -56,6 +50,28 @@ type Config struct {
 	TenantIDFrom string
 	// Profile is the Prefect 2/3 profile read, if any.
 	Profile string
+}
+
+// Describe says which API c is and where its settings came from, never a
+// credential.
+func (c *Config) Describe() string {
+	api := "Prefect 2/3 API"
+	if c.Version == V1 {
+		api = "Prefect 1 Cloud API (GraphQL)"
+	}
+	parts := []string{fmt.Sprintf("%s at %s (URL from %s", api, c.URL, c.URLFrom)}
+	switch {
+	case c.AuthString.Len() > 0:
+		parts = append(parts, "basic auth from "+c.AuthStringFrom)
+	case c.Key.Len() > 0:
+		parts = append(parts, "key from "+c.KeyFrom)
+	default:
+		parts = append(parts, "no key")
+	}
+	if c.TenantID != "" {
+		parts = append(parts, "tenant from "+c.TenantIDFrom)
+	}
+	return strings.Join(parts, ", ") + ")"
 }
 
 // Settings are where Load looks.

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
@@ -60,7 +60,7 @@ type globals struct {
 	allowHTTP      bool
 
 	kr  *keyring.Keyring
-	api *cloud.Source
+	api *api.Source
 }
 
 // logf writes a --verbose line to stderr. Callers pass names, sources and

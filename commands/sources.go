@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -98,16 +100,17 @@ func (g *globals) keyring() *keyring.Keyring {
 }
 
 // cloud is the Prefect API, made once per command.
-func (g *globals) cloud() *cloud.Source {
+func (g *globals) cloud() *api.Source {
 	if g.api == nil {
 		timeout := cloud.DefaultTimeout
 		if g.timeoutSet {
 			timeout = g.timeout
 		}
-		g.api = &cloud.Source{
+		g.api = &api.Source{
 			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath()},
 			Timeout:  timeout, AllowHTTP: g.allowHTTP,
-			Log: func(line string) { g.logf("cloud: %s", line) },
+			Log:  func(line string) { g.logf("cloud: %s", line) },
+			Warn: func(line string) { fmt.Fprintf(g.io.Err, "prefect-secrets: warning: %s\n", line) },
 		}
 	}
 	return g.api

@@ -1,7 +1,7 @@
 // Package api speaks to the Prefect API over HTTP: Prefect 2/3's Secret
-// blocks (REST) and Prefect 1 Cloud's GraphQL API. It is linked only into
-// the helper program cmd/prefect-secrets-cloud, never into prefect-secrets
-// itself (see package cloud).
+// blocks (REST) and Prefect 1 Cloud's GraphQL API, as a source and a store
+// (Source). Nothing here runs before the API is really asked: no client is
+// made and no configuration is read at start-up.
 //
 // Every request has a deadline; 429, 500, 502, 503, 504 and connection
 // resets are retried a bounded number of times with backoff and jitter,
