@@ -50,6 +50,31 @@ type Config struct {
 	TenantIDFrom string
 	// Profile is the Prefect 2/3 profile read, if any.
 	Profile string
+
+	// Client settings, as Prefect's own client takes them; each From says
+	// where the setting came from ("" when it is Prefect's default).
+
+	// SSLCertFile is PREFECT_API_SSL_CERT_FILE: the CA bundle to trust.
+	SSLCertFile, SSLCertFileFrom string
+	// InsecureSkipVerify is PREFECT_API_TLS_INSECURE_SKIP_VERIFY.
+	InsecureSkipVerify     bool
+	InsecureSkipVerifyFrom string
+	// CustomHeaders is PREFECT_CLIENT_CUSTOM_HEADERS (a JSON object): sent
+	// on every request. Their values may be credentials.
+	CustomHeaders     map[string]resolve.Secret
+	CustomHeadersFrom string
+	// RequestTimeout is PREFECT_API_REQUEST_TIMEOUT (Prefect 2/3, default
+	// 60s) or Prefect 1's cloud.request_timeout (default 15s); zero means
+	// the default for Version.
+	RequestTimeout     time.Duration
+	RequestTimeoutFrom string
+	// MaxRetries is PREFECT_CLIENT_MAX_RETRIES; nil means Prefect's default.
+	MaxRetries     *int
+	MaxRetriesFrom string
+	// RetryExtraCodes is PREFECT_CLIENT_RETRY_EXTRA_CODES: statuses retried
+	// beside 408, 429, 502 and 503.
+	RetryExtraCodes     []int
+	RetryExtraCodesFrom string
 }
 
 // Describe says which API c is and where its settings came from, never a
