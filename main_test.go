@@ -1,9 +1,20 @@
 //go:build unix
 
+// The rules every test of this project keeps (the README's Tests section
+// says why): CI runs `go test -race ./...` on 2 busy cores as root, so
+//
+//   - no test depends on wall-clock speed or an idle machine: no fixed time
+//     budgets (speed is measured in bench/), deadlines only guard against
+//     hangs, waits poll for a condition;
+//   - no test skips in CI: where a part is missing a test skips with the
+//     reason, and CI installs the part and turns that skip into a failure;
+//     permission tests run as an ordinary user under root.
+
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,6 +34,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/internal/unprivileged"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -32,6 +44,7 @@ func TestMain(m *testing.M) {
 		"prefect-secrets": func() { os.Exit(run(os.Args)) },
 		"exits":           exitsMain,
 		"ptyrun":          ptyrunMain,
+		"unprivileged":    unprivilegedMain,
 	})
 }
 
@@ -143,6 +156,60 @@ func ptyrunMain() {
 	os.Stdout.Write(out.Bytes())
 	if err != nil {
 		os.Exit(cmd.ProcessState.ExitCode())
+	}
+}
+
+// unprivileged PROG [ARGS...] runs PROG, a program of this test binary, as
+// an ordinary user when the tests run as root (as CI does), so that
+// permission checks are real; else it just runs it. It exits as PROG did.
+func unprivilegedMain() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: unprivileged PROG [ARGS...]")
+		os.Exit(2)
+	}
+	path, err := exec.LookPath(os.Args[1])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unprivileged: %v\n", err)
+		os.Exit(2)
+	}
+	var cleanup func()
+	if unprivileged.Root() {
+		// A copy the ordinary user can run, in the script's directory, and
+		// the search bit on the directories above it up to testscript's
+		// root (it makes them 0700).
+		work := os.Getenv("WORK")
+		top := filepath.Dir(filepath.Dir(work))
+		dir, err := os.MkdirTemp(work, ".unprivileged-")
+		if err == nil {
+			cleanup = func() { os.RemoveAll(dir) }
+			err = os.Chmod(dir, 0o755)
+		}
+		if err == nil {
+			path, err = unprivileged.Copy(path, dir, filepath.Base(os.Args[1]))
+		}
+		if cwd, cwdErr := os.Getwd(); err == nil {
+			err = cmp.Or(cwdErr, unprivileged.Reach(dir, top), unprivileged.Reach(cwd, top))
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "unprivileged: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	cmd := exec.Command(path, os.Args[2:]...)
+	cmd.Args[0] = os.Args[1]
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	unprivileged.As(cmd)
+	err = cmd.Run()
+	if cleanup != nil {
+		cleanup()
+	}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		os.Exit(ee.ExitCode())
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "unprivileged: %v\n", err)
+		os.Exit(2)
 	}
 }
 

@@ -26,7 +26,7 @@ func TestSetPromptDoesNotEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "PREFECT_SECRETS_KEYRING_SERVICE=echo-test", "TERM=dumb"}, svc.Env...)
+	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "PREFECT_SECRETS_KEYRING_SERVICE=echo-test", "TERM=dumb", "GORACE=atexit_sleep_ms=0"}, svc.Env...)
 
 	const typed = "typed-s3cret-value"
 	cmd := exec.Command(bin, "set", "TYPED")

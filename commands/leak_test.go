@@ -22,43 +22,51 @@ type leakCase struct {
 	env    []string
 	// stdoutMayShow is set where the command's purpose is to print the value.
 	stdoutMayShow bool
+	// code and says are how the case must end (its exit code, and words of
+	// its stderr), so that each case is known to reach the path it names.
+	code int
+	says string
 }
 
 func TestCanaryNeverLeaks(t *testing.T) {
 	brokenTOML := "[context.secrets]\nBROKEN = " + canary + "\n"
 	cases := []leakCase{
-		{name: "get", args: []string{"get", "CANARY"}, stdoutMayShow: true},
-		{name: "get json", args: []string{"get", "--json", "CANARY"}, stdoutMayShow: true},
-		{name: "get from file", args: []string{"get", "FILE_CANARY"}, config: "[context.secrets]\nFILE_CANARY = \"" + canary + "\"\n", stdoutMayShow: true},
-		{name: "get nested", args: []string{"get", "NESTED"}, env: []string{"PREFECT__CONTEXT__SECRETS__NESTED__KEY=" + canary}, stdoutMayShow: true},
-		{name: "get miss", args: []string{"get", "canary"}},
-		{name: "get miss other", args: []string{"get", "OTHER"}},
-		{name: "get invalid name", args: []string{"get", "A__B"}},
-		{name: "get env source", args: []string{"--sources", "env,context", "get", "PREFECT__CONTEXT__SECRETS__CANARY"}, stdoutMayShow: true},
-		{name: "get broken config", args: []string{"get", "CANARY"}, config: brokenTOML},
-		{name: "list broken config", args: []string{"list"}, config: brokenTOML},
-		{name: "explain broken config", args: []string{"explain", "CANARY"}, config: brokenTOML},
-		{name: "exec broken config", args: []string{"exec", "-s", "CANARY", "--", "true"}, config: brokenTOML},
-		{name: "get conflict", args: []string{"get", "CONFLICT"}, env: []string{"PREFECT__CONTEXT__SECRETS__CONFLICT=" + canary, "PREFECT__CONTEXT__SECRETS__CONFLICT__X=" + canary}},
-		{name: "get non-utf8 json", args: []string{"get", "--json", "BINARY"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}},
-		{name: "list", args: []string{"list"}},
-		{name: "list json", args: []string{"list", "--json"}},
-		{name: "list env", args: []string{"--sources", "context,env", "list"}},
-		{name: "explain", args: []string{"explain", "CANARY"}},
-		{name: "explain miss", args: []string{"explain", "canary"}},
-		{name: "exec", args: []string{"exec", "-s", "CANARY", "--", "true"}},
-		{name: "exec renamed", args: []string{"exec", "-s", "X=CANARY", "--context", "--", "true"}},
-		{name: "exec reference", args: []string{"exec", "--", "true"}, env: []string{"REF=prefect-secret://CANARY"}},
-		{name: "exec missing", args: []string{"exec", "-s", "CANARY", "-s", "MISSING", "--", "true"}},
-		{name: "exec not found", args: []string{"exec", "-s", "CANARY", "--", "no-such-command-here"}},
-		{name: "exec not executable", args: []string{"exec", "-s", "CANARY", "--", "/etc/hostname"}},
-		{name: "exec malformed -s", args: []string{"exec", "-s", "X=", "--", "true"}},
-		{name: "exec NUL", args: []string{"exec", "-s", "NUL", "--", "true"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n"},
-		{name: "unknown source", args: []string{"--sources", "nope", "get", "CANARY"}},
+		{name: "get", args: []string{"get", "CANARY"}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get json", args: []string{"get", "--json", "CANARY"}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get from file", args: []string{"get", "FILE_CANARY"}, config: "[context.secrets]\nFILE_CANARY = \"" + canary + "\"\n", stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get nested", args: []string{"get", "NESTED"}, env: []string{"PREFECT__CONTEXT__SECRETS__NESTED__KEY=" + canary}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get miss", args: []string{"get", "canary"}, code: ExitNotFound, says: `did you mean "CANARY"`},
+		{name: "get miss other", args: []string{"get", "OTHER"}, code: ExitNotFound, says: `secret "OTHER" not found`},
+		{name: "get invalid name", args: []string{"get", "A__B"}, code: ExitDataErr, says: `"__"`},
+		{name: "get env source", args: []string{"--sources", "env,context", "get", "CANARY_ENV"}, env: []string{"CANARY_ENV=" + canary}, stdoutMayShow: true, code: 0, says: "env: lookup"},
+		{name: "get broken config", args: []string{"get", "CANARY"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "list broken config", args: []string{"list"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "explain broken config", args: []string{"explain", "CANARY"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "exec broken config", args: []string{"exec", "-s", "CANARY", "--", "true"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "get conflict", args: []string{"get", "CONFLICT"}, env: []string{"PREFECT__CONTEXT__SECRETS__CONFLICT=" + canary, "PREFECT__CONTEXT__SECRETS__CONFLICT__X=" + canary}, code: ExitConfig, says: "CONFLICT"},
+		{name: "get non-utf8 json", args: []string{"get", "--json", "BINARY"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}, code: ExitDataErr, says: "UTF-8"},
+		{name: "list", args: []string{"list"}, code: 0, says: "context: names"},
+		{name: "list json", args: []string{"list", "--json"}, code: 0, says: "context: names"},
+		{name: "list env", args: []string{"--sources", "context,env", "list"}, code: 0, says: "env: names"},
+		{name: "explain", args: []string{"explain", "CANARY"}, code: 0, says: "context: lookup"},
+		{name: "explain miss", args: []string{"explain", "canary"}, code: ExitNotFound, says: `secret "canary" not found`},
+		{name: "exec", args: []string{"exec", "-s", "CANARY", "--", "true"}, code: 0, says: "with its output masked"},
+		{name: "exec renamed", args: []string{"exec", "-s", "X=CANARY", "--context", "--", "true"}, code: 0, says: "with its output masked"},
+		{name: "exec reference", args: []string{"exec", "--", "true"}, env: []string{"REF=prefect-secret://CANARY"}, code: 0, says: "reference in $REF"},
+		{name: "exec missing", args: []string{"exec", "-s", "CANARY", "-s", "MISSING", "--", "true"}, code: ExitNotFound, says: "nothing was run"},
+		{name: "exec not found", args: []string{"exec", "-s", "CANARY", "--", "no-such-command-here"}, code: proc.CodeNotFound, says: "not found"},
+		{name: "exec not executable", args: []string{"exec", "-s", "CANARY", "--", "./not-executable"}, code: proc.CodeNotExecutable, says: "cannot run"},
+		{name: "exec malformed -s", args: []string{"exec", "-s", "X=", "--", "true"}, code: ExitUsage, says: "malformed -s"},
+		{name: "exec NUL", args: []string{"exec", "-s", "NUL", "--", "true"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n", code: ExitDataErr, says: "NUL byte"},
+		{name: "unknown source", args: []string{"--sources", "nope", "get", "CANARY"}, code: ExitUsage, says: "unknown source"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()
+			t.Chdir(home)
+			if err := os.WriteFile("not-executable", []byte("#!/bin/sh\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			env := append([]string{
 				"HOME=" + home,
 				"PATH=" + os.Getenv("PATH"),
@@ -76,6 +84,9 @@ func TestCanaryNeverLeaks(t *testing.T) {
 			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
 			if err != nil {
 				io.Report(err)
+			}
+			if got := ExitCode(err); got != tc.code || !strings.Contains(errOut.String(), tc.says) {
+				t.Errorf("ended with %d, want %d, and stderr saying %q; stderr:\n%s", got, tc.code, tc.says, errOut.String())
 			}
 			if strings.Contains(errOut.String(), canary[:12]) {
 				t.Errorf("stderr shows the canary:\n%s", errOut.String())
