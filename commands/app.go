@@ -23,6 +23,11 @@ Sources (default order: ` + defaultSources + `; pick and order them with --sourc
             config (PREFECT__USER_CONFIG_PATH, default ~/.prefect/config.toml)
   keyring   the OS keyring, under service "prefect-secrets" (--keyring-service);
             skipped where the machine has none, as on most CI runners
+  cloud     the Prefect API: Secret blocks of Prefect 2/3 (Cloud or
+            self-hosted), or Prefect 1 Cloud's secrets, as Prefect's own
+            configuration points (PREFECT_API_URL and PREFECT_API_KEY, the
+            active profile, or Prefect 1's cloud settings, --api-url);
+            skipped when none is configured
   env       a plain environment variable by its exact name (Prefect's
             EnvVarSecret); not in the default order
 
@@ -52,6 +57,7 @@ Exit codes:
 type globals struct {
 	io             *IO
 	sources        string
+	sourcesFrom    string // where sources came from: "--sources", its variable, or "" (not given)
 	verbose        bool
 	keyringService string
 	timeout        time.Duration

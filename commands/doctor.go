@@ -8,15 +8,17 @@ import (
 	"time"
 
 	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-func doctorCommand(g *globals) *command {
-	return &command{
-		name:  "doctor",
-		usage: "check each source: where it reads, whether it is there, whether it answers (never a value)",
-		description: `For each source: where it reads and where its settings come from (never a
+func doctorCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "doctor",
+		Usage:     "check each source: where it reads, whether it is there, whether it answers (never a value)",
+		UsageText: "prefect-secrets [global options] doctor",
+		Description: `For each source: where it reads and where its settings come from (never a
 key), then a check that it answers: the local context's config file parses,
 the keyring lists its names, the Prefect API answers a request that needs
 the credentials. Exits 0 when nothing failed (a source that is merely not
@@ -25,8 +27,8 @@ configured is not a failure), else with the first failure's code.
 Examples:
   prefect-secrets doctor
   PREFECT_PROFILE=prod prefect-secrets doctor`,
-		run: func(args []string) error {
-			if err := exactArgs("doctor", args); err != nil {
+		Action: func(c *cli.Context) error {
+			if err := exactArgs("doctor", c.Args().Slice()); err != nil {
 				return err
 			}
 			return g.doctor()

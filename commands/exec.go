@@ -2,12 +2,14 @@ package commands
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/mask"
 	"github.com/prefect-secrets/prefect-secrets/proc"
@@ -39,13 +41,13 @@ type injection struct {
 	Origin string // how it was asked for: "-s ..." or "reference in $VAR"
 }
 
-func execCommand(g *globals) *command {
-	in := &execInput{}
-	return &command{
-		name:  "exec",
-		usage: "run a command with secrets in its environment",
-		args:  "-- COMMAND [ARGS...]",
-		description: `Resolves every secret first; if any is missing, nothing is started and the
+func execCommand(g *globals) *cli.Command {
+	in := &execInput{MaskMin: mask.DefaultMinLen}
+	return &cli.Command{
+		Name:      "exec",
+		Usage:     "run a command with secrets in its environment",
+		UsageText: "prefect-secrets [global options] exec [-s NAME | -s VAR=NAME]... [--context] [--pristine] [--no-mask] [--mask-min BYTES] -- COMMAND [ARGS...]",
+		Description: `Resolves every secret first; if any is missing, nothing is started and the
 error lists every missing name.
 
 Then it runs COMMAND with every injected value masked in its stdout and
@@ -74,18 +76,17 @@ Examples:
   prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
   prefect-secrets exec --pristine -s TOKEN -- env
   prefect-secrets exec --no-mask -s DB_PASSWORD -- ./debug.sh`,
-		flags: func(fs *flag.FlagSet) {
-			secrets := (*stringList)(&in.Secrets)
-			fs.Var(secrets, "secret", "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)")
-			fs.Var(secrets, "s", "")
-			fs.BoolVar(&in.Context, "context", false, "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally")
-			fs.BoolVar(&in.NoMask, "no-mask", false, "do not mask secret values in the command's output; prefect-secrets then replaces itself with the command (same pid)")
-			fs.IntVar(&in.MaskMin, "mask-min", mask.DefaultMinLen, "the shortest value masked, in `BYTES`; shorter ones are not, with a warning")
-			fs.BoolVar(&in.Pristine, "pristine", false, "start the command from a minimal environment ("+strings.Join(pristineVars, ", ")+", LC_*) plus the secrets")
+		Flags: []cli.Flag{
+			&option{name: "secret", alias: "s", value: stringList{&in.Secrets}, repeatable: true,
+				usage: "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"},
+			&option{name: "context", value: boolValue{&in.Context}, usage: "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally"},
+			&option{name: "no-mask", value: boolValue{&in.NoMask}, usage: "do not mask secret values in the command's output; prefect-secrets then replaces itself with the command (same pid)"},
+			&option{name: "mask-min", value: intValue{&in.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
+				usage: "the shortest value masked, in `BYTES`; shorter ones are not, with a warning"},
+			&option{name: "pristine", value: boolValue{&in.Pristine}, usage: "start the command from a minimal environment (" + strings.Join(pristineVars, ", ") + ", LC_*) plus the secrets"},
 		},
-		aliases: map[string]string{"s": "secret"},
-		run: func(args []string) error {
-			in.Command = args
+		Action: func(c *cli.Context) error {
+			in.Command = c.Args().Slice()
 			return g.exec(in)
 		},
 	}

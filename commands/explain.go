@@ -5,23 +5,25 @@ import (
 	"slices"
 
 	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-func explainCommand(g *globals) *command {
-	return &command{
-		name:  "explain",
-		usage: "show which source answers for a name and which it shadows (never a value)",
-		args:  "NAME",
-		description: `Asks every source in order, not only up to the first that has the name, and
+func explainCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "explain",
+		Usage:     "show which source answers for a name and which it shadows (never a value)",
+		UsageText: "prefect-secrets [global options] explain NAME",
+		Description: `Asks every source in order, not only up to the first that has the name, and
 says for each whether it has it, which one wins, and why a source was
 skipped or disabled. Exits 66 when no source has the name.
 
 Examples:
   prefect-secrets explain DB_PASSWORD
   prefect-secrets --sources env,context explain API_TOKEN`,
-		run: func(args []string) error {
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
 			if err := exactArgs("explain", args, "NAME"); err != nil {
 				return err
 			}

@@ -1,9 +1,10 @@
 package commands
 
 import (
-	"flag"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -14,13 +15,13 @@ type getInput struct {
 	JSON bool
 }
 
-func getCommand(g *globals) *command {
+func getCommand(g *globals) *cli.Command {
 	in := &getInput{}
-	return &command{
-		name:  "get",
-		usage: "print a secret's value on stdout",
-		args:  "NAME",
-		description: `Prints the exact bytes of the value. A newline is added only when stdout is a
+	return &cli.Command{
+		Name:      "get",
+		Usage:     "print a secret's value on stdout",
+		UsageText: "prefect-secrets [global options] get [--json] NAME",
+		Description: `Prints the exact bytes of the value. A newline is added only when stdout is a
 terminal, so $(prefect-secrets get NAME) and redirections keep the value as
 it is stored. A structured value (a TOML table, number or boolean) prints as
 its JSON text.
@@ -30,10 +31,11 @@ Examples:
   curl -H "Authorization: Bearer $(prefect-secrets get API_TOKEN)" ...
   prefect-secrets get --json DB_CONFIG | jq .host
   prefect-secrets --sources env get PATH`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&in.JSON, "json", false, "print the value as JSON (a string, or the structured value itself)")
+		Flags: []cli.Flag{
+			&option{name: "json", value: boolValue{&in.JSON}, usage: "print the value as JSON (a string, or the structured value itself)"},
 		},
-		run: func(args []string) error {
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
 			if err := exactArgs("get", args, "NAME"); err != nil {
 				return err
 			}

@@ -2,20 +2,21 @@ package commands
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
 )
 
-func listCommand(g *globals) *command {
+func listCommand(g *globals) *cli.Command {
 	var asJSON bool
-	return &command{
-		name:  "list",
-		usage: "list every secret name the sources know, and which source wins (never a value)",
-		description: `One line per name: the name, the source that answers for it, and the sources
+	return &cli.Command{
+		Name:      "list",
+		Usage:     "list every secret name the sources know, and which source wins (never a value)",
+		UsageText: "prefect-secrets [global options] list [--json]",
+		Description: `One line per name: the name, the source that answers for it, and the sources
 it shadows. On a terminal the list has a header and aligned columns; in a
 pipe it is NAME<TAB>SOURCE[<TAB>ALSO_IN,...].
 
@@ -23,11 +24,11 @@ Examples:
   prefect-secrets list
   prefect-secrets --sources context,env list
   prefect-secrets list --json | jq -r '.[].name'`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&asJSON, "json", false, `print an array of {"name", "source", "also_in"} objects`)
+		Flags: []cli.Flag{
+			&option{name: "json", value: boolValue{&asJSON}, usage: `print an array of {"name", "source", "also_in"} objects`},
 		},
-		run: func(args []string) error {
-			if err := exactArgs("list", args); err != nil {
+		Action: func(c *cli.Context) error {
+			if err := exactArgs("list", c.Args().Slice()); err != nil {
 				return err
 			}
 			return g.list(asJSON)

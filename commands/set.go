@@ -2,9 +2,10 @@ package commands
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -16,13 +17,13 @@ type setInput struct {
 	Raw   bool
 }
 
-func setCommand(g *globals) *command {
-	in := &setInput{}
-	return &command{
-		name:  "set",
-		usage: "store a secret in the OS keyring or the Prefect API (the value from stdin or a no-echo prompt)",
-		args:  "NAME",
-		description: `The value comes from stdin when stdin is not a terminal, else from a prompt
+func setCommand(g *globals) *cli.Command {
+	in := &setInput{To: "keyring"}
+	return &cli.Command{
+		Name:      "set",
+		Usage:     "store a secret in the OS keyring or the Prefect API (the value from stdin or a no-echo prompt)",
+		UsageText: "prefect-secrets [global options] set [--force] [--raw] [--to keyring|cloud] NAME",
+		Description: `The value comes from stdin when stdin is not a terminal, else from a prompt
 on the terminal that does not echo and asks twice. It is never taken from an
 argument: arguments show in ps, in /proc and in shell history.
 
@@ -43,14 +44,14 @@ Examples:
   prefect-secrets set --raw TLS_KEY < key.pem
   prefect-secrets --keyring-service my-project set --force DB_PASSWORD < pw.txt
   prefect-secrets set --to cloud SLACK_WEBHOOK_URL < url.txt`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&in.Force, "force", false, "replace an existing value without asking")
-			fs.BoolVar(&in.Force, "f", false, "")
-			fs.BoolVar(&in.Raw, "raw", false, "keep every byte of stdin, a lone trailing newline included")
-			fs.StringVar(&in.To, "to", "keyring", "where to store it: `keyring` or cloud (the Prefect API)")
+		Flags: []cli.Flag{
+			&option{name: "force", alias: "f", value: boolValue{&in.Force}, usage: "replace an existing value without asking"},
+			&option{name: "raw", value: boolValue{&in.Raw}, usage: "keep every byte of stdin, a lone trailing newline included"},
+			&option{name: "to", value: stringValue{&in.To}, choices: storeNames, def: "keyring",
+				usage: "the `STORE` to write to: keyring or cloud (the Prefect API)"},
 		},
-		aliases: map[string]string{"f": "force"},
-		run: func(args []string) error {
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
 			if len(args) > 1 {
 				// Never echo the extra arguments: they are likely the value.
 				return usagef("pipe it in (printf %s \"$VALUE\" | prefect-secrets set NAME) or run prefect-secrets set NAME on a terminal and type it",

@@ -25,9 +25,12 @@ var knownSources = []string{"context", "keyring", "cloud", "env"}
 // sourceOrder returns the sources to ask, in order, and whether the user
 // named them (then an absent source is an error, not a skip).
 func (g *globals) sourceOrder() ([]string, bool, error) {
-	spec, from := g.sources, "--sources"
-	if spec == "" {
+	spec, from := g.sources, g.sourcesFrom
+	if from == "" && spec == "" {
 		spec, from = g.io.Getenv("PREFECT_SECRETS_SOURCES"), "PREFECT_SECRETS_SOURCES"
+	}
+	if from == "" {
+		from = "--sources"
 	}
 	if spec == "" {
 		return strings.Split(defaultSources, ","), false, nil
