@@ -138,7 +138,7 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 	}
 	var hints []string
 	for _, s := range res.Skipped {
-		hints = append(hints, fmt.Sprintf("the %s source was skipped: %s (prefect-secrets explain NAME says more)", s.Source, s.Reason))
+		hints = append(hints, fmt.Sprintf("the %s source was skipped: %s", s.Source, s.Reason))
 	}
 	known := c.knownNames(ctx, res.Asked)
 	for _, n := range res.Missing {
@@ -152,6 +152,9 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 		if len(alike) > 0 {
 			hints = append(hints, fmt.Sprintf("names are case-sensitive: did you mean %s instead of %s?", strings.Join(alike, " or "), QuoteName(n)))
 		}
+	}
+	if len(res.Skipped) > 0 && len(res.Missing) > 0 {
+		hints = append(hints, "prefect-secrets explain "+res.Missing[0]+" says more")
 	}
 	return &Error{Kind: ErrNotFound, Msg: msg, Hint: strings.Join(hints, "\n")}
 }
