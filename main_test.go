@@ -52,6 +52,7 @@ func TestMain(m *testing.M) {
 // binary (this test binary, re-executed as prefect-secrets).
 func TestScripts(t *testing.T) {
 	t.Cleanup(stopSharedKeyring)
+	t.Cleanup(removeCheckouts)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
@@ -63,15 +64,16 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(home, 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile":   cmdWaitfile,
-			"signal":     cmdSignal,
-			"chomp":      cmdChomp,
-			"keyring":    cmdKeyring,
-			"prefectapi": cmdPrefectAPI,
-			"apiblock":   cmdAPIBlock,
-			"apihas":     cmdAPIHas,
-			"apicount":   cmdAPICount,
-			"apiscript":  cmdAPIScript,
+			"waitfile":      cmdWaitfile,
+			"signal":        cmdSignal,
+			"chomp":         cmdChomp,
+			"keyring":       cmdKeyring,
+			"prefectapi":    cmdPrefectAPI,
+			"apiblock":      cmdAPIBlock,
+			"apihas":        cmdAPIHas,
+			"apicount":      cmdAPICount,
+			"apiscript":     cmdAPIScript,
+			"checkoutbuild": cmdCheckoutBuild,
 		},
 		Condition:           keyringCondition,
 		RequireExplicitExec: true,
