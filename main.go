@@ -2,6 +2,8 @@
 // stdout or to a child process, never echoing them anywhere else.
 package main
 
+//go:generate go run ./internal/gendocs
+
 import (
 	"os"
 
