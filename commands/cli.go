@@ -69,11 +69,10 @@ func New(io *IO, version string) *App {
 		// own: urfave's are package variables it changes as it parses, which
 		// two apps in one process (tests) would share.
 		HideHelp: true, HideHelpCommand: true, HideVersion: true,
-		CustomAppHelpTemplate: appHelpTemplate,
-		Before:                a.before,
-		Action:                a.noCommand,
-		OnUsageError:          a.flagError,
-		ExitErrHandler:        func(*cli.Context, error) {}, // main reports errors, once
+		Before:         a.before,
+		Action:         a.noCommand,
+		OnUsageError:   a.flagError,
+		ExitErrHandler: func(*cli.Context, error) {}, // main reports errors, once
 	}
 	return a
 }
@@ -83,10 +82,6 @@ func (a *App) CLI() *cli.App {
 	a.cli.Setup()
 	return a.cli
 }
-
-// appHelpTemplate is urfave's app help with the version shown even though
-// urfave's own version flag is off (HideVersion); appHelp sets it.
-var appHelpTemplate = strings.Replace(cli.AppHelpTemplate, "{{if not .HideVersion}}", "{{if true}}", 1)
 
 func (a *App) globalFlags() []cli.Flag {
 	g := a.g
@@ -198,9 +193,12 @@ func (a *App) before(c *cli.Context) error {
 	return nil
 }
 
-// appHelp shows the app's help, with the version (read only then).
+// appHelp shows the app's help: urfave's, with the version shown even
+// though urfave's own version flag is off (HideVersion). Both are made only
+// here, not at every start.
 func (a *App) appHelp(c *cli.Context) error {
 	a.cli.Version = a.fullVersion()
+	a.cli.CustomAppHelpTemplate = strings.Replace(cli.AppHelpTemplate, "{{if not .HideVersion}}", "{{if true}}", 1)
 	return cli.ShowAppHelp(c)
 }
 

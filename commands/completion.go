@@ -57,7 +57,7 @@ Examples:
 			if len(args) != 1 {
 				return usagef("usage: prefect-secrets completion bash|zsh|fish|powershell", "completion takes one shell: %s", strings.Join(shells, ", "))
 			}
-			script, ok := completionScripts[args[0]]
+			script, ok := completionScript(args[0])
 			if !ok {
 				hint := "the shells are " + strings.Join(shells, ", ")
 				if s := closest(args[0], shells); s != "" {

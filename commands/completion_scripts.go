@@ -9,11 +9,18 @@ package commands
 // secret names from the sources) and never go stale. None of them evals
 // the command line. After a "--" (exec's command) each hands the rest to
 // the shell's own completion of commands.
-var completionScripts = map[string]string{
-	"bash":       bashCompletion,
-	"zsh":        zshCompletion,
-	"fish":       fishCompletion,
-	"powershell": powershellCompletion,
+func completionScript(shell string) (string, bool) {
+	switch shell {
+	case "bash":
+		return bashCompletion, true
+	case "zsh":
+		return zshCompletion, true
+	case "fish":
+		return fishCompletion, true
+	case "powershell":
+		return powershellCompletion, true
+	}
+	return "", false
 }
 
 // bash splits words at COMP_WORDBREAKS ("=" and ":" among them), so the
