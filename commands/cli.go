@@ -152,8 +152,8 @@ func (a *App) command(c *cli.Command) *cli.Command {
 // Run parses args (args[0] is the program) and runs the command.
 func (a *App) Run(args []string) error {
 	a.args = args
-	if n := len(args); n > 1 && args[n-1] == completeFlag {
-		return a.complete(args[1 : n-1])
+	if len(args) > 1 && args[1] == completeCommand {
+		return a.complete(args[2:])
 	}
 	err := a.cli.Run(a.reorder(args))
 	if errors.Is(err, errDone) {

@@ -12,12 +12,14 @@ import (
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-// completeFlag ends a completion request, as urfave/cli's scripts end
-// theirs: `prefect-secrets WORDS... CURRENT --generate-bash-completion`,
-// where CURRENT is the word being completed (maybe empty). The request is
-// answered before urfave parses anything, so no command ever runs for a
-// completion (urfave's own handling would run one whose words hold "--").
-const completeFlag = "--generate-bash-completion"
+// completeCommand starts a completion request:
+// `prefect-secrets __complete WORDS... CURRENT`, where WORDS are the words
+// after the program and CURRENT the word being completed (maybe empty). In
+// first place it cannot be part of a command line that runs something (as
+// urfave's --generate-bash-completion at the end can: it may end exec's
+// command), and the request is answered before urfave parses anything, so
+// no command ever runs for a completion.
+const completeCommand = "__complete"
 
 // Completion looks secret names up in the context and the keyring only,
 // the keyring within namesTimeout whatever --timeout says; the Prefect API

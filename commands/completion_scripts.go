@@ -2,7 +2,7 @@ package commands
 
 // The completion scripts ask prefect-secrets itself for candidates:
 //
-//	prefect-secrets WORDS... CURRENT --generate-bash-completion
+//	prefect-secrets __complete WORDS... CURRENT
 //
 // with the words before the cursor and the word being completed (empty
 // after a space), so candidates come from the one command tree (and the
@@ -54,7 +54,7 @@ _prefect_secrets_complete() {
     prog=${words[0]}
     [[ $prog == "~/"* ]] && prog=$HOME/${prog#"~/"}
     IFS=$'\n'
-    candidates=($("$prog" "${words[@]:1}" "$cur" --generate-bash-completion 2>/dev/null))
+    candidates=($("$prog" __complete "${words[@]:1}" "$cur" 2>/dev/null))
     word=${COMP_WORDS[COMP_CWORD]}
     prefix=
     [[ -n $cur && $cur == *"$word" ]] && prefix=${cur%"$word"}
@@ -81,7 +81,7 @@ _prefect_secrets() {
             return
         fi
     done
-    candidates=("${(@f)$(${words[1]} "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" --generate-bash-completion 2>/dev/null)}")
+    candidates=("${(@f)$(${words[1]} __complete "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
     candidates=(${candidates:#})
     (( ${#candidates} )) && compadd -- "${candidates[@]}"
 }
@@ -104,7 +104,7 @@ function __prefect_secrets_complete
     end
     set -l prog $words[1]
     set -e words[1]
-    $prog $words $cur --generate-bash-completion 2>/dev/null
+    $prog __complete $words $cur 2>/dev/null
 end
 complete -c prefect-secrets -f -a '(__prefect_secrets_complete)'
 `
@@ -123,7 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'prefect-secrets', 'prefect-secr
     $rest = @($words | Select-Object -Skip 1)
     $cur = $wordToComplete
     if ($cur -eq '' -and $PSVersionTable.PSVersion -lt [version]'7.3') { $cur = '""' }
-    & $prog @rest $cur --generate-bash-completion 2>$null | ForEach-Object {
+    & $prog __complete @rest $cur 2>$null | ForEach-Object {
         [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
     }
 }
