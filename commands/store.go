@@ -15,6 +15,33 @@ type store interface {
 	Delete(ctx context.Context, name string) error
 }
 
+// creator is a store that can store a name only if it is not there yet, in
+// one step no other writer can split: the keyring, under its lock.
+type creator interface {
+	Create(ctx context.Context, name string, value resolve.Secret) error
+}
+
+// create stores value unless name is there (a resolve.ErrExists error). A
+// store that cannot do that in one step (the Prefect API) is asked first,
+// then written: a writer in between can still win.
+func (t *target) create(ctx context.Context, name string, value resolve.Secret) error {
+	if c, ok := t.store.(creator); ok {
+		err := c.Create(ctx, name, value)
+		if errors.Is(err, resolve.ErrExists) {
+			return existsError(name, t)
+		}
+		return err
+	}
+	has, err := t.Has(ctx, name)
+	if err != nil {
+		return err
+	}
+	if has {
+		return existsError(name, t)
+	}
+	return t.Set(ctx, name, value)
+}
+
 // storeNames are the values --to and --from take.
 var storeNames = []string{"keyring", "cloud"}
 
