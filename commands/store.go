@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -67,6 +68,10 @@ func (g *globals) target(flag, name string) (*target, error) {
 // failed says which secret and which store a failure was for. A store that
 // is absent is an error here: it was asked for by name.
 func (t *target) failed(doing, name string, err error) error {
+	var unknown *keyring.UnknownOutcomeError
+	if errors.As(err, &unknown) {
+		return err // not a "cannot": it may have happened, as the message says
+	}
 	var ae *resolve.AbsentError
 	if errors.As(err, &ae) {
 		kind := resolve.ErrUnavailable

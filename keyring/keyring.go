@@ -173,10 +173,16 @@ func timeoutError(what string, d time.Duration, hint string) error {
 		Hint: hint}
 }
 
-// unknownError is a write that missed its deadline and whose outcome could
-// not be read back either: what was asked may or may not have happened.
+// UnknownOutcomeError is a write that missed its deadline and whose outcome
+// could not be read back either: what was asked may or may not have
+// happened, and the message says so. It is not a "cannot store".
+type UnknownOutcomeError struct{ Err *resolve.Error }
+
+func (e *UnknownOutcomeError) Error() string { return e.Err.Error() }
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
 func unknownError(what string, d time.Duration, outcome, check string) error {
-	return &resolve.Error{Kind: resolve.ErrUnavailable,
+	return &UnknownOutcomeError{&resolve.Error{Kind: resolve.ErrUnavailable,
 		Msg:  fmt.Sprintf("the keyring did not answer within %s (%s), nor when asked afterwards: %s is not known", d, what, outcome),
-		Hint: check + " once the keyring answers; --timeout sets the deadline"}
+		Hint: check + " once the keyring answers; --timeout sets the deadline"}}
 }
