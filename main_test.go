@@ -41,7 +41,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"prefect-secrets": func() { os.Exit(run(os.Args)) },
+		"prefect-secrets": func() { os.Exit(run(withScriptTimeout(os.Args))) },
 		"exits":           exitsMain,
 		"ptyrun":          ptyrunMain,
 		"unprivileged":    unprivilegedMain,
@@ -76,6 +76,32 @@ func TestScripts(t *testing.T) {
 		Condition:           keyringCondition,
 		RequireExplicitExec: true,
 	})
+}
+
+// scriptTimeoutVar, set by "keyring up", "none" and "locked", gives every
+// prefect-secrets call of the script --timeout with its value, unless the
+// call gives its own. A keyring call's deadline there only guards against
+// a hang: on a busy machine a daemon that fsyncs its file on each write can
+// take longer than the 3s default, and what the scripts check is what is
+// stored and said, not how fast. Scripts that test the deadline itself
+// ("keyring stopped") give a short --timeout against a daemon that never
+// answers.
+const scriptTimeoutVar = "PREFECT_SECRETS_TEST_TIMEOUT"
+
+func withScriptTimeout(args []string) []string {
+	d := os.Getenv(scriptTimeoutVar)
+	if d == "" || len(args) == 0 {
+		return args
+	}
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "timeout" {
+			return args
+		}
+	}
+	return append([]string{args[0], "--timeout", d}, args[1:]...)
 }
 
 var signals = map[string]syscall.Signal{
@@ -282,7 +308,9 @@ var (
 //	stopped  a Secret Service whose daemon is stopped (SIGSTOP): it never answers
 //	dead     a bus address whose socket is gone
 //
-// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own.
+// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own,
+// and, but for "stopped" and "dead", gives every call a generous deadline
+// (see scriptTimeoutVar).
 // Scripts guard it with "[!keyring] skip": see keyringCondition.
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	mode := "up"
@@ -314,7 +342,7 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		switch mode {
 		case "locked":
 			// One item, LOCKED_ITEM, is stored first, so reads meet a locked item.
-			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Getenv: envLookup(s.Env)}
+			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Timeout: time.Minute, Getenv: envLookup(s.Env)}
 			ts.Check(k.Set(context.Background(), "LOCKED_ITEM", resolve.NewSecret([]byte("locked-canary"))))
 			ts.Check(s.LockAll())
 		case "stopped":
@@ -332,6 +360,9 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		ts.Setenv(k, v)
 	}
+	if mode != "stopped" {
+		ts.Setenv(scriptTimeoutVar, "60s")
+	}
 	ts.Setenv("PREFECT_SECRETS_KEYRING_SERVICE", "test-"+filepath.Base(ts.Getenv("WORK")))
 }
 
@@ -348,14 +379,21 @@ func stopSharedKeyring() {
 	sharedKeyring, sharedKeyringErr, sharedKeyringDir = nil, nil, ""
 }
 
-// keyringCondition answers [keyring]: can a private Secret Service run
-// here? Where gnome-keyring is missing, scripts that need it skip, unless
-// PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an error.
+// keyringCondition answers [keyring] (can a private Secret Service run
+// here?) and [secret-tool] (is libsecret's secret-tool, the independent
+// client, installed?). Where either is missing, scripts that need it skip,
+// unless PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an
+// error: CI installs both.
 func keyringCondition(cond string) (bool, error) {
-	if cond != "keyring" {
+	var why string
+	switch cond {
+	case "keyring":
+		why = keyringtest.Missing()
+	case "secret-tool":
+		why = keyringtest.SecretToolMissing()
+	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	why := keyringtest.Missing()
 	if why != "" && os.Getenv(keyringtest.RequireVar) != "" {
 		return false, fmt.Errorf("%s is set but %s", keyringtest.RequireVar, why)
 	}

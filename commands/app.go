@@ -42,6 +42,7 @@ Exit codes:
   66   secret not found
   69   a source is unavailable
   70   internal error
+  73   already exists: set without --force on a name that is there
   77   permission or authentication denied
   78   bad configuration (e.g. a broken Prefect config file)
   exec returns its command's exit status; 126 when the command cannot be

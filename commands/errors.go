@@ -21,6 +21,7 @@ const (
 	ExitNotFound    = 66 // no source has the secret
 	ExitInternal    = 70 // a bug: please report it
 	ExitUnavailable = 69 // a source is there but failing, or was named and is absent
+	ExitExists      = 73 // set without --force on a name that is there (sysexits' EX_CANTCREAT)
 	ExitDenied      = 77 // permission or authentication denied
 	ExitConfig      = 78 // a configuration file or setting is broken
 )
@@ -57,6 +58,8 @@ func ExitCode(err error) int {
 		return ExitDataErr
 	case errors.Is(err, resolve.ErrNotFound):
 		return ExitNotFound
+	case errors.Is(err, resolve.ErrExists):
+		return ExitExists
 	case errors.Is(err, resolve.ErrDenied):
 		return ExitDenied
 	case errors.Is(err, resolve.ErrConfig):

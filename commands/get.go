@@ -59,7 +59,7 @@ func (g *globals) get(in *getInput) error {
 		return chain.NotFound(g.ctx(), res)
 	}
 	v := res.Values[in.Name]
-	g.logf("get: %s from %s (%d bytes)", resolve.QuoteName(in.Name), res.From[in.Name], v.Len())
+	g.logf("get: %s from %s", resolve.QuoteName(in.Name), res.From[in.Name])
 	out := v.Reveal()
 	if in.JSON {
 		if out, err = jsonValue(in.Name, v); err != nil {
