@@ -29,7 +29,7 @@ func TestLoad200ConcurrentExecs(t *testing.T) {
 	srv := prefecttest.NewV2(t)
 	srv.SetBlock("db-password", "load-pw")
 	srv.SetBlock("api-token", "load-token")
-	srv.Throttle(12)
+	srv.Throttle(12, "0")
 	srv.SetLatency(20 * time.Millisecond)
 
 	env := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "PREFECT_API_URL=" + srv.URL(), "GORACE=atexit_sleep_ms=0"}
