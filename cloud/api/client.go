@@ -929,9 +929,10 @@ func (c *Client) pastDeadline(q request, path string, r *reply, err error, wait 
 		got = "failed: " + c.redact(reason(err), q.secrets...)
 	}
 	if asked != "" {
+		ra, _ := retryAfter(asked)
 		return &resolve.Error{Kind: resolve.ErrUnavailable,
 			Msg: fmt.Sprintf("%s %s to %s %s and asked to wait %s (Retry-After: %s) before trying again, past the deadline for the whole call (%s, %s)",
-				what, got, q.method, path, wait.Round(time.Second), asked, c.callTimeout, c.callFrom),
+				what, got, q.method, path, seconds(ra).Round(time.Second), asked, c.callTimeout, c.callFrom),
 			Hint: "the API is rate-limiting or under maintenance; try again later, or give a longer --timeout"}
 	}
 	return &resolve.Error{Kind: resolve.ErrUnavailable,

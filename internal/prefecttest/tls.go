@@ -84,3 +84,13 @@ func serial() *big.Int {
 	}
 	return n
 }
+
+// OtherCAPEM returns the certificate (PEM) of a new private CA that signs
+// no server: trusting only it, a client trusts none of the fakes.
+func OtherCAPEM() ([]byte, error) {
+	ca, err := newPrivateCA()
+	if err != nil {
+		return nil, err
+	}
+	return ca.caPEM, nil
+}
