@@ -290,9 +290,10 @@ func (c *Client) endpoint(path, query string) string {
 
 // reply is an answered request.
 type reply struct {
-	status int
-	body   []byte
-	header http.Header
+	status   int
+	body     []byte
+	header   http.Header
+	csrfSent string // the CSRF token the request carried, if any
 }
 
 // request is one API request, as do sends it.
@@ -336,7 +337,7 @@ func (c *Client) do(ctx context.Context, q request) (*reply, error) {
 		tries++
 		if err == nil && r.status == http.StatusForbidden && changes(q.method) && !csrfTried && csrfRefusal(r.body) {
 			csrfTried = true
-			fetched, err := c.fetchCSRF(ctx)
+			fetched, err := c.fetchCSRF(ctx, r.csrfSent)
 			if err != nil {
 				return nil, err
 			}
@@ -427,7 +428,7 @@ func (c *Client) try(ctx context.Context, q request, payload []byte, logPath str
 		return nil, c.tryErr(rctx, &bodyError{status: resp.StatusCode, err: err})
 	}
 	c.log("%s %s %d %s", q.method, logPath, resp.StatusCode, since(start))
-	return &reply{status: resp.StatusCode, body: b, header: resp.Header}, nil
+	return &reply{status: resp.StatusCode, body: b, header: resp.Header, csrfSent: req.Header.Get("Prefect-Csrf-Token")}, nil
 }
 
 // tryErr says which deadline, if any, ended a try.

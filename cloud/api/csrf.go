@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,6 +19,9 @@ type csrfState struct {
 	token   string
 	expires time.Time
 	off     bool // the server said none is needed
+	// fetching serializes token requests: the server keeps one token per
+	// client id, so a second fetch would void the first one's token.
+	fetching sync.Mutex
 }
 
 // csrfRefusal says a 403 is Prefect's CSRF middleware speaking.
@@ -51,15 +55,21 @@ func (c *Client) addCSRF(req *http.Request) {
 	req.Header.Set("Prefect-Csrf-Client", c.csrf.client)
 }
 
-// fetchCSRF asks the server for a CSRF token, as Prefect's client does;
-// false when the server says none is needed (404, or 422 "CSRF protection
-// is disabled.").
-func (c *Client) fetchCSRF(ctx context.Context) (bool, error) {
+// fetchCSRF asks the server for a CSRF token, as Prefect's client does,
+// after a try that sent refused (empty if none); false when the server
+// says none is needed (404, or 422 "CSRF protection is disabled."). A
+// token another request fetched meanwhile is used instead.
+func (c *Client) fetchCSRF(ctx context.Context, refused string) (bool, error) {
+	c.csrf.fetching.Lock()
+	defer c.csrf.fetching.Unlock()
 	c.mu.Lock()
-	off, client := c.csrf.off, c.csrf.client
+	off, client, token := c.csrf.off, c.csrf.client, c.csrf.token
 	c.mu.Unlock()
 	if off {
 		return false, nil
+	}
+	if token != "" && token != refused {
+		return true, nil
 	}
 	const path = "/csrf-token"
 	r, err := c.do(ctx, request{method: http.MethodGet, path: path, query: "client=" + url.QueryEscape(client), read: true})

@@ -474,3 +474,30 @@ func TestSettingTheMaskIsRefused(t *testing.T) {
 		t.Errorf("V1 K = %v", v)
 	}
 }
+
+// Requests of one client at once, each refused for want of a token: one
+// token is fetched, and every request goes through with it (the server
+// keeps one token per client id, so a second fetch would void the first).
+func TestCSRFConcurrentRequestsShareOneToken(t *testing.T) {
+	srv, c, r := v2(t, prefecttest.WithCSRF())
+	srv.SetBlock("a", "1")
+	srv.SetBlock("b", "2")
+	const n = 8
+	srv.HoldFirst(n) // all n are refused together, before any token exists
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := c.Get(ctx(t), []string{"A", "B"})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := srv.Count("GET", "/csrf-token"); got != 1 {
+		t.Errorf("%d token requests for %d requests at once, want 1", got, n)
+	}
+	noLeak(t, nil, r)
+}
