@@ -204,7 +204,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 		}
 		c, _ := newClient(t, v2cfg(srv.URL()), api.Options{Sleep: realSleep})
 		srv.SetBlock("k", "v")
-		srv.Throttle(1, "1")
+		srv.Throttle(1, "0.2")
 		srv.SetLatency(20 * time.Millisecond)
 		const n = 3
 		errs := make(chan error, n)

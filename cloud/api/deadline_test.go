@@ -72,11 +72,11 @@ func TestRetriesAndWaitsFitInTheDeadline(t *testing.T) {
 	srv, _, _ := v2(t)
 	var script []prefecttest.Response
 	for range 6 {
-		script = append(script, prefecttest.Response{Status: 503, Header: map[string]string{"Retry-After": "1"}})
+		script = append(script, prefecttest.Response{Status: 503, Header: map[string]string{"Retry-After": "0.2"}})
 	}
 	srv.Script(script...)
 	r := &rec{}
-	const deadline = 2500 * time.Millisecond
+	const deadline = 700 * time.Millisecond
 	c, err := api.New(v2cfg(srv.URL()), api.Options{Timeout: deadline, Sleep: r.realSleep, Log: r.log})
 	if err != nil {
 		t.Fatal(err)
