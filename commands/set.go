@@ -118,6 +118,9 @@ func (g *globals) set(in *setInput) error {
 	if err != nil {
 		return err
 	}
+	if err := t.checkValue(in.Name, value); err != nil {
+		return err
+	}
 	start := time.Now()
 	if replace {
 		err = t.Set(ctx, in.Name, value)

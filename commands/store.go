@@ -17,14 +17,30 @@ type store interface {
 }
 
 // creator is a store that can store a name only if it is not there yet, in
-// one step no other writer can split: the keyring, under its lock.
+// one step no other writer can split: the keyring under its lock, a Prefect
+// 2/3 API by its create request.
 type creator interface {
 	Create(ctx context.Context, name string, value resolve.Secret) error
 }
 
+// valueChecker is a store that refuses some values before any request (the
+// Prefect API: a value that is not UTF-8, Prefect's mask "********").
+type valueChecker interface {
+	CheckValue(name string, value resolve.Secret) error
+}
+
+// checkValue refuses, before anything is asked of the store, a value it
+// cannot store as given.
+func (t *target) checkValue(name string, value resolve.Secret) error {
+	if c, ok := t.store.(valueChecker); ok {
+		return c.CheckValue(name, value)
+	}
+	return nil
+}
+
 // create stores value unless name is there (a resolve.ErrExists error). A
-// store that cannot do that in one step (the Prefect API) is asked first,
-// then written: a writer in between can still win.
+// store that cannot do that in one step is asked first, then written: a
+// writer in between can still win.
 func (t *target) create(ctx context.Context, name string, value resolve.Secret) error {
 	if c, ok := t.store.(creator); ok {
 		err := c.Create(ctx, name, value)

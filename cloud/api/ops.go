@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
@@ -54,6 +55,40 @@ func (c *Client) Set(ctx context.Context, name string, value []byte) error {
 		return c.v1Set(ctx, name, value)
 	}
 	return c.v2Set(ctx, name, value)
+}
+
+// Create stores value under name only if the API does not hold it yet;
+// else it is a resolve.ErrExists error and nothing is written. Prefect 2/3
+// decides it in one request (POST, 409 when the block exists), so of two
+// creators exactly one wins; Prefect 1 has no such request, so it is asked
+// first and written after, and a writer in between can still win.
+func (c *Client) Create(ctx context.Context, name string, value []byte) error {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	c.carrying(value)
+	if c.cfg.Version == cloud.V1 {
+		got, err := c.v1Get(ctx, []string{name})
+		if err != nil {
+			return err
+		}
+		if _, ok := got[name]; ok {
+			return exists(name)
+		}
+		return c.v1Set(ctx, name, value)
+	}
+	block, err := v2CheckValue(name, value)
+	if err != nil {
+		return err
+	}
+	created, err := c.v2Create(ctx, block, value)
+	if err == nil && !created {
+		return exists(name)
+	}
+	return err
+}
+
+func exists(name string) error {
+	return &resolve.Error{Kind: resolve.ErrExists, Msg: fmt.Sprintf("secret %s already exists in the Prefect API", resolve.QuoteName(name))}
 }
 
 // Delete removes name; a missing one is a not-found error.

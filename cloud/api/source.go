@@ -130,6 +130,16 @@ func (s *Source) Set(ctx context.Context, name string, value resolve.Secret) err
 	return c.Set(ctx, name, value.Reveal())
 }
 
+// Create stores value under name only if the API does not hold it yet
+// (see Client.Create): else a resolve.ErrExists error.
+func (s *Source) Create(ctx context.Context, name string, value resolve.Secret) error {
+	c, err := s.api()
+	if err != nil {
+		return err
+	}
+	return c.Create(ctx, name, value.Reveal())
+}
+
 // CheckValue refuses, before any request, a value the API cannot store
 // as given (Prefect 2/3: a name with no block name, a value that is not
 // UTF-8, or exactly "********", Prefect's mask, which a server keeps the
