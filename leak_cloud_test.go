@@ -63,7 +63,7 @@ func TestCanaryNeverLeaksThroughTheAPI(t *testing.T) {
 		{name: "set new", args: []string{"set", "--to", "cloud", "NEW_ONE"}, stdin: value},
 		{name: "set force", args: []string{"set", "--to", "cloud", "--force", "NEW_ONE"}, stdin: value},
 		{name: "set rejected with an echo of the request", args: []string{"set", "--to", "cloud", "--force", "NEW_ONE"}, stdin: value,
-			script:  []prefecttest.Response{{}, {}, {Status: 422, Body: `{"detail": "value ` + value + ` is not allowed", "request_body": {"data": {"value": "` + value + `"}}}`}},
+			script:  []prefecttest.Response{{}, {Status: 422, Body: `{"detail": "value ` + value + ` is not allowed", "request_body": {"data": {"value": "` + value + `"}}}`}},
 			wantErr: `PATCH /api/block_documents/\S+ with 422`},
 		{name: "set of the mask", args: []string{"set", "--to", "cloud", "--force", "NEW_ONE"}, stdin: "********", wantErr: `Prefect's mask`},
 		{name: "wrong key", args: []string{"get", "TOKEN"}, env: []string{"PREFECT_API_KEY=canary-wrong-key-77"}, wantErr: "refused GET .* with 401"},
