@@ -352,3 +352,74 @@ func BigValue() string {
 	}
 	return b.String()
 }
+
+// RunnerLines splits a step's output into lines as the runner's
+// StreamReader.ReadLine does: at LF, CR and CRLF.
+func RunnerLines(out []byte) []string {
+	var lines []string
+	s := string(out)
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			lines = append(lines, s)
+			break
+		}
+		lines = append(lines, s[:i])
+		if s[i] == '\r' && strings.HasPrefix(s[i+1:], "\n") {
+			i++
+		}
+		s = s[i+1:]
+	}
+	return lines
+}
+
+// RunnerMasks reads a step's output as the runner does
+// (actions/runner OutputManager.OnDataReceived, ActionCommand.TryParseV2,
+// AddMaskCommandExtension): it returns the values registered with the log
+// masking, and the lines that are not workflow commands and so reach the
+// log.
+func RunnerMasks(out []byte) (masks, logged []string) {
+	for _, line := range RunnerLines(out) {
+		msg := strings.TrimLeft(line, " \t\v\f\u00a0\u0085")
+		name, data, ok := runnerCommand(msg)
+		if !ok {
+			logged = append(logged, line)
+			continue
+		}
+		if name != "add-mask" || strings.TrimSpace(data) == "" {
+			continue
+		}
+		masks = append(masks, data)
+		for _, part := range strings.FieldsFunc(data, func(r rune) bool { return r == '\r' || r == '\n' }) {
+			if p := strings.TrimSpace(part); p != "" {
+				masks = append(masks, p)
+			}
+		}
+	}
+	return masks, logged
+}
+
+// runnerCommand parses ::name props::data, with the data unescaped as
+// ActionCommand.UnescapeData does: %0D, then %0A, then %25, each replaced
+// in the whole string in turn.
+func runnerCommand(msg string) (name, data string, ok bool) {
+	if !strings.HasPrefix(msg, "::") {
+		return "", "", false
+	}
+	end := strings.Index(msg[2:], "::")
+	if end < 0 {
+		return "", "", false
+	}
+	info := msg[2 : 2+end]
+	name, _, _ = strings.Cut(info, " ")
+	switch name {
+	case "add-mask", "add-matcher", "remove-matcher", "warning", "error", "notice", "debug", "group", "endgroup", "echo", "stop-commands", "save-state", "set-output", "set-env", "add-path":
+	default:
+		return "", "", false
+	}
+	data = msg[2+end+2:]
+	data = strings.ReplaceAll(data, "%0D", "\r")
+	data = strings.ReplaceAll(data, "%0A", "\n")
+	data = strings.ReplaceAll(data, "%25", "%")
+	return name, data, true
+}
