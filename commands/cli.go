@@ -43,7 +43,7 @@ type App struct {
 func New(io *IO, version string) *App {
 	g := &globals{io: io}
 	a := &App{io: io, g: g, version: version}
-	a.commands = []*command{getCommand(g), execCommand(g), listCommand(g), explainCommand(g), setCommand(g), deleteCommand(g), doctorCommand(g)}
+	a.commands = []*command{getCommand(g), execCommand(g), exportCommand(g), injectCommand(g), listCommand(g), explainCommand(g), setCommand(g), deleteCommand(g), doctorCommand(g)}
 	return a
 }
 

@@ -44,6 +44,7 @@ func ExitCode(err error) int {
 		ue *UsageError
 		se *proc.StartError
 		xs *proc.ExitStatus
+		ce *CantCreateError
 	)
 	switch {
 	case err == nil:
@@ -54,6 +55,8 @@ func ExitCode(err error) int {
 		return se.Code
 	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.As(err, &ce):
+		return ExitCantCreate
 	case errors.Is(err, resolve.ErrBadInput):
 		return ExitDataErr
 	case errors.Is(err, resolve.ErrNotFound):

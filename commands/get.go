@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/prefect-secrets/prefect-secrets/mask"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -12,6 +13,7 @@ import (
 type getInput struct {
 	Name string
 	JSON bool
+	CI   ciMaskFlags
 }
 
 func getCommand(g *globals) *command {
@@ -23,7 +25,9 @@ func getCommand(g *globals) *command {
 		description: `Prints the exact bytes of the value. A newline is added only when stdout is a
 terminal, so $(prefect-secrets get NAME) and redirections keep the value as
 it is stored. A structured value (a TOML table, number or boolean) prints as
-its JSON text.
+its JSON text. When GITHUB_ACTIONS=true, the value is first registered with
+the runner's log masking (::add-mask:: on stderr; --no-ci-mask turns this
+off), so $(prefect-secrets get NAME) stays clean and later logs show ***.
 
 Examples:
   prefect-secrets get SLACK_WEBHOOK_URL
@@ -32,6 +36,8 @@ Examples:
   prefect-secrets --sources env get PATH`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&in.JSON, "json", false, "print the value as JSON (a string, or the structured value itself)")
+			fs.BoolVar(&in.CI.NoCIMask, "no-ci-mask", false, noCIMaskUsage)
+			fs.IntVar(&in.CI.MaskMin, "mask-min", mask.DefaultMinLen, "the shortest line of a value registered with GitHub Actions' log masking, in `BYTES`")
 		},
 		run: func(args []string) error {
 			if err := exactArgs("get", args, "NAME"); err != nil {
@@ -68,6 +74,9 @@ func (g *globals) get(in *getInput) error {
 		out = append(out, '\n')
 	} else if g.io.OutTTY {
 		out = append(out[:len(out):len(out)], '\n')
+	}
+	if err := g.registerCIMasks(in.CI, res.Values); err != nil {
+		return err
 	}
 	if _, err := g.io.Out.Write(out); err != nil {
 		return fmt.Errorf("writing the value to stdout: %w", err)

@@ -17,6 +17,7 @@ import (
 
 func listCommand(g *globals) *command {
 	var asJSON bool
+	var envFiles []string
 	return &command{
 		name:  "list",
 		usage: "list every secret name the sources know, and which source wins (never a value)",
@@ -30,16 +31,26 @@ A source that fails does not hide what the others know: they are listed,
 the failing source is named on stderr with why, and list exits non-zero
 (69 for a source that is unavailable).
 
+With --env-file, one line per variable of the reference files instead: the
+variable, its secret, and the source that will answer (as exec and export
+would ask), "missing" where none will (then the exit code is 66, so a CI
+job can check before it runs anything), or "plain" for a plain value.
+
 Examples:
   prefect-secrets list
   prefect-secrets --sources context,env list
-  prefect-secrets list --json | jq -r '.[].name'`,
+  prefect-secrets list --json | jq -r '.[].name'
+  prefect-secrets list --env-file .env.secrets`,
 		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&asJSON, "json", false, `print an array of {"name", "source", "also_in"} objects`)
+			fs.BoolVar(&asJSON, "json", false, `print an array of {"name", "source", "also_in"} objects (with --env-file: {"var", "secret", "source", "defined_at"})`)
+			fs.Var((*stringList)(&envFiles), "env-file", "list the variables of the reference `FILE` and which source answers for each (repeatable)")
 		},
 		run: func(args []string) error {
 			if err := exactArgs("list", args); err != nil {
 				return err
+			}
+			if len(envFiles) > 0 {
+				return g.listEnvFiles(envFiles, asJSON)
 			}
 			return g.list(asJSON)
 		},

@@ -1,0 +1,131 @@
+package commands
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/prefect-secrets/prefect-secrets/mask"
+	"github.com/prefect-secrets/prefect-secrets/resolve"
+	"github.com/prefect-secrets/prefect-secrets/template"
+)
+
+// injectInput is what inject needs, apart from the global flags.
+type injectInput struct {
+	Input string // -i: the template; "" or "-" for stdin
+	Dest  destination
+	CI    ciMaskFlags
+}
+
+func injectCommand(g *globals) *command {
+	in := &injectInput{}
+	return &command{
+		name:  "inject",
+		usage: "render a template, each {{ prefect-secret://NAME }} replaced by the value",
+		args:  "[-i TEMPLATE] [-o FILE]",
+		description: `Reads a template (-i FILE, or stdin; at most 16 MiB) and writes it with each
+{{ prefect-secret://NAME }} (spaces inside the braces optional) replaced by
+the value of NAME, byte for byte. {{{{ is a literal {{, and of {{{ the first
+{ is literal; any other {{ is an error, so a mistyped reference is never
+left in the output. Every secret is resolved first: if any is missing,
+nothing is written and the error lists every missing name and where the
+template asks for it.
+
+Output goes to stdout, but never to a terminal without --force; -o FILE
+writes FILE atomically with mode 0600 (--force to replace an existing one).
+When GITHUB_ACTIONS=true, every value is first registered with the runner's
+log masking (::add-mask:: on stderr; --no-ci-mask turns this off).
+
+Examples:
+  prefect-secrets inject -i config.yaml.tpl -o config.yaml
+  prefect-secrets inject < settings.tpl > settings.toml
+  echo 'url: postgres://app:{{ prefect-secret://DB_PASSWORD }}@db/app' | prefect-secrets inject`,
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.Input, "input", "", "read the template from `FILE` (default, or -: stdin)")
+			fs.StringVar(&in.Input, "i", "", "")
+			fs.StringVar(&in.Dest.File, "output", "", "write to `FILE` (atomically, mode 0600) instead of stdout")
+			fs.StringVar(&in.Dest.File, "o", "", "")
+			fs.BoolVar(&in.Dest.Force, "force", false, "write to a terminal; replace an existing -o FILE")
+			fs.BoolVar(&in.CI.NoCIMask, "no-ci-mask", false, noCIMaskUsage)
+			fs.IntVar(&in.CI.MaskMin, "mask-min", mask.DefaultMinLen, "the shortest line of a value registered with GitHub Actions' log masking, in `BYTES`")
+		},
+		aliases: map[string]string{"i": "input", "o": "output"},
+		run: func(args []string) error {
+			if err := exactArgs("inject", args); err != nil {
+				return err
+			}
+			return g.inject(in)
+		},
+	}
+}
+
+func (g *globals) inject(in *injectInput) error {
+	if err := g.checkDestination("inject", in.Dest); err != nil {
+		return err
+	}
+	src, name, err := g.readTemplate(in.Input)
+	if err != nil {
+		return err
+	}
+	tpl, err := template.Parse(src)
+	if err != nil {
+		return &resolve.Error{Kind: resolve.ErrBadInput, Msg: "template " + name + ":" + err.Error(),
+			Hint: "a reference is {{ prefect-secret://NAME }}; write {{{{ for a literal {{"}
+	}
+	var wanted []injection
+	for _, r := range tpl.Refs() {
+		origin := fmt.Sprintf("%s:%d:%d", name, r.Line, r.Col)
+		if err := resolve.CheckName(r.Name); err != nil {
+			return fmt.Errorf("%s: %w", origin, err)
+		}
+		wanted = append(wanted, injection{Name: r.Name, Origin: origin})
+	}
+	res, err := g.resolveAll(wanted)
+	if err != nil {
+		return err
+	}
+	if err := g.registerCIMasks(in.CI, res.Values); err != nil {
+		return err
+	}
+	out := tpl.Render(func(name string) []byte { return res.Values[name].Reveal() })
+	g.logf("inject: %d references to %d secrets, %d bytes written", len(wanted), len(res.Values), len(out))
+	return g.write(in.Dest, out)
+}
+
+// readTemplate reads the template from a file or stdin, up to
+// template.MaxSize bytes; it returns the name used in messages.
+func (g *globals) readTemplate(path string) ([]byte, string, error) {
+	var r io.Reader
+	name := path
+	if path == "" || path == "-" {
+		if g.io.InTTY {
+			return nil, "", usagef("e.g. prefect-secrets inject -i config.tpl, or pipe the template in", "inject reads the template from -i FILE or stdin, and stdin is a terminal")
+		}
+		r, name = g.io.In, "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			kind := resolve.ErrBadInput
+			if errors.Is(err, fs.ErrNotExist) {
+				kind = resolve.ErrNotFound
+			} else if errors.Is(err, fs.ErrPermission) {
+				kind = resolve.ErrDenied
+			}
+			return nil, "", &resolve.Error{Kind: kind, Msg: "cannot read template " + path, Err: unwrapPath(err)}
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, template.MaxSize+1))
+	if err != nil {
+		return nil, "", &resolve.Error{Kind: resolve.ErrBadInput, Msg: "cannot read template " + name, Err: unwrapPath(err)}
+	}
+	if len(data) > template.MaxSize {
+		return nil, "", &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("template %s is larger than %d MiB", name, template.MaxSize>>20),
+			Hint: "inject renders config files; split a larger one"}
+	}
+	return data, name, nil
+}
