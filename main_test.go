@@ -72,6 +72,13 @@ func TestScripts(t *testing.T) {
 			"apihas":     cmdAPIHas,
 			"apicount":   cmdAPICount,
 			"apiscript":  cmdAPIScript,
+			// format_script_test.go
+			"hostile":     cmdHostile,
+			"readback":    cmdReadback,
+			"samedir":     cmdSamedir,
+			"runnermasks": cmdRunnermasks,
+			"filemode":    cmdFilemode,
+			"bigtemplate": cmdBigtemplate,
 		},
 		Condition:           keyringCondition,
 		RequireExplicitExec: true,
