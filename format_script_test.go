@@ -162,7 +162,8 @@ func cmdSamedir(ts *testscript.TestScript, neg bool, args []string) {
 
 // runnermasks FILE DIR [MINLEN] reads FILE (a step's stderr) as the
 // GitHub Actions runner does, and checks that no line of it would reach
-// the log (every line is a workflow command the runner consumes), and that
+// the log but our own messages (warnings, which name secrets, never values:
+// the leak tests see to that), and that
 // every line of every value in DIR (as the runner splits output into
 // lines) that is MINLEN bytes or more (4) and not blank is registered with
 // the log masking.
@@ -179,8 +180,10 @@ func cmdRunnermasks(ts *testscript.TestScript, neg bool, args []string) {
 	data, err := os.ReadFile(ts.MkAbs(args[0]))
 	ts.Check(err)
 	masks, logged := formattest.RunnerMasks(data)
-	if len(logged) > 0 {
-		ts.Fatalf("%d lines of %s would reach the log, the first: %s", len(logged), args[0], clipQuote(logged[0]))
+	for _, line := range logged {
+		if !strings.HasPrefix(line, "prefect-secrets: ") {
+			ts.Fatalf("a line of %s that is neither a workflow command nor a message of ours would reach the log: %s", args[0], clipQuote(line))
+		}
 	}
 	registered := make(map[string]bool)
 	for _, m := range masks {
