@@ -1,12 +1,14 @@
 package commands
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 
 	"github.com/prefect-secrets/prefect-secrets/mask"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
@@ -32,7 +34,7 @@ the value of NAME, byte for byte. {{{{ is a literal {{, and of {{{ the first
 { is literal; any other {{ is an error, so a mistyped reference is never
 left in the output. Every secret is resolved first: if any is missing,
 nothing is written and the error lists every missing name and where the
-template asks for it.
+template first asks for it.
 
 Output goes to stdout, but never to a terminal without --force; -o FILE
 writes FILE atomically with mode 0600 (--force to replace an existing one).
@@ -75,9 +77,15 @@ func (g *globals) inject(in *injectInput) error {
 		return &resolve.Error{Kind: resolve.ErrBadInput, Msg: "template " + name + ":" + err.Error(),
 			Hint: "a reference is {{ prefect-secret://NAME }}; write {{{{ for a literal {{"}
 	}
+	// One injection per secret, at its first reference.
 	var wanted []injection
+	seen := make(map[string]bool)
 	for _, r := range tpl.Refs() {
-		origin := fmt.Sprintf("%s:%d:%d", name, r.Line, r.Col)
+		if seen[r.Name] {
+			continue
+		}
+		seen[r.Name] = true
+		origin := name + ":" + strconv.Itoa(r.Line) + ":" + strconv.Itoa(r.Col)
 		if err := resolve.CheckName(r.Name); err != nil {
 			return fmt.Errorf("%s: %w", origin, err)
 		}
@@ -91,7 +99,7 @@ func (g *globals) inject(in *injectInput) error {
 		return err
 	}
 	out := tpl.Render(func(name string) []byte { return res.Values[name].Reveal() })
-	g.logf("inject: %d references to %d secrets, %d bytes written", len(wanted), len(res.Values), len(out))
+	g.logf("inject: %d references to %d secrets, %d bytes written", len(tpl.Refs()), len(wanted), len(out))
 	return g.write(in.Dest, out)
 }
 
@@ -100,6 +108,7 @@ func (g *globals) inject(in *injectInput) error {
 func (g *globals) readTemplate(path string) ([]byte, string, error) {
 	var r io.Reader
 	name := path
+	size := int64(0) // what the file says it holds, to read it in one buffer
 	if path == "" || path == "-" {
 		if g.io.InTTY {
 			return nil, "", usagef("e.g. prefect-secrets inject -i config.tpl, or pipe the template in", "inject reads the template from -i FILE or stdin, and stdin is a terminal")
@@ -117,9 +126,14 @@ func (g *globals) readTemplate(path string) ([]byte, string, error) {
 			return nil, "", &resolve.Error{Kind: kind, Msg: "cannot read template " + path, Err: unwrapPath(err)}
 		}
 		defer f.Close()
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			size = min(info.Size(), template.MaxSize+1)
+		}
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, template.MaxSize+1))
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, template.MaxSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, "", &resolve.Error{Kind: resolve.ErrBadInput, Msg: "cannot read template " + name, Err: unwrapPath(err)}
 	}

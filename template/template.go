@@ -50,21 +50,21 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
 
-// Parse reads a template.
+// Parse reads a template. The template refers to src, which must not
+// change while it is used.
 func Parse(src []byte) (*Template, error) {
-	t := &Template{}
-	line, lineStart := 1, 0
-	lit := []byte{}
-	flush := func() {
-		if len(lit) > 0 {
-			t.parts = append(t.parts, part{text: lit, ref: -1})
-			lit = []byte{}
+	opens := bytes.Count(src, []byte("{{"))
+	t := &Template{parts: make([]part, 0, 2*opens+1), refs: make([]Ref, 0, opens)}
+	text := func(b []byte) {
+		if len(b) > 0 {
+			t.parts = append(t.parts, part{text: b, ref: -1})
 		}
 	}
+	line, lineStart := 1, 0
 	for i := 0; i < len(src); {
 		open := bytes.Index(src[i:], []byte("{{"))
 		if open < 0 {
-			lit = append(lit, src[i:]...)
+			text(src[i:])
 			break
 		}
 		// Keep count of lines up to the {{, for positions.
@@ -73,16 +73,16 @@ func Parse(src []byte) (*Template, error) {
 				line, lineStart = line+1, j+1
 			}
 		}
-		lit = append(lit, src[i:i+open]...)
+		text(src[i : i+open])
 		i += open
 		switch {
 		case bytes.HasPrefix(src[i:], []byte("{{{{")):
-			lit = append(lit, '{', '{')
+			text(src[i : i+2])
 			i += 4
 			continue
 		case bytes.HasPrefix(src[i:], []byte("{{{")):
 			// A { just before a reference (or before another {{).
-			lit = append(lit, '{')
+			text(src[i : i+1])
 			i++
 			continue
 		}
@@ -90,12 +90,10 @@ func Parse(src []byte) (*Template, error) {
 		if err != nil {
 			return nil, &SyntaxError{Line: line, Col: i - lineStart + 1, Msg: err.Error()}
 		}
-		flush()
 		t.refs = append(t.refs, Ref{Name: name, Line: line, Col: i - lineStart + 1})
 		t.parts = append(t.parts, part{ref: len(t.refs) - 1})
 		i += n
 	}
-	flush()
 	return t, nil
 }
 
