@@ -8,8 +8,8 @@
 // read two different ways. The grammar, exactly:
 //
 //   - The file is read as bytes; a UTF-8 byte order mark at its start is
-//     ignored. Lines end with LF; a CR before it counts as whitespace.
-//     Whitespace is space and tab (and that CR).
+//     ignored. Lines end with LF. Outside quotes, whitespace is space, tab
+//     and CR (so a file with CRLF line ends reads as one with LF).
 //   - A line that is blank, or whose first non-whitespace character is #,
 //     is ignored.
 //   - Every other line starts a definition: optional whitespace, an
