@@ -49,9 +49,10 @@ Exit codes:
   66   secret not found
   69   a source is unavailable
   70   internal error
-  73   already exists: set without --force on a name that is there
+  73   already exists: set without --force on a name that is there, export
+       or inject -o without --force on a file that is there; or an output
+       file cannot be written
   77   permission or authentication denied
-  73   export, inject: the output file cannot be written
   78   bad configuration (e.g. a broken Prefect config file)
   exec returns its command's exit status; 126 when the command cannot be
   run, 127 when it is not found, as a shell does; a command killed by a

@@ -89,7 +89,7 @@ func TestCanaryNeverLeaks(t *testing.T) {
 		{name: "export missing", args: []string{"export", "--env-file", "refs.env", "-s", "M=MISSING", "--format", "json", "-o", "out.json"}, files: refs, dest: "out.json", code: ExitNotFound, says: "nothing was written"},
 		{name: "export NUL", args: []string{"export", "-s", "NUL", "--format", "shell"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n", code: ExitDataErr, says: "NUL byte"},
 		{name: "export non-utf8 json", args: []string{"export", "-s", "BINARY", "--format", "json"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}, code: ExitDataErr, says: "UTF-8"},
-		{name: "export existing file", args: []string{"export", "-s", "CANARY", "--format", "json", "-o", "refs.env"}, files: refs, code: ExitUsage, says: "--force"},
+		{name: "export existing file", args: []string{"export", "-s", "CANARY", "--format", "json", "-o", "refs.env"}, files: refs, code: ExitExists, says: "--force"},
 		{name: "export syntax", args: []string{"export", "--env-file", "bad.env", "--format", "json"}, files: badRefs, code: ExitDataErr, says: "bad.env:2:"},
 		{name: "inject", args: []string{"inject", "-i", "tpl"}, files: map[string]string{"tpl": "pw={{ prefect-secret://CANARY }}\n"}, stdoutMayShow: true, code: 0, says: "inject: 1 references"},
 		{name: "inject stdin to file", args: []string{"inject", "-o", "out"}, stdin: "pw={{ prefect-secret://CANARY }}\n", dest: "out", code: 0, says: "inject: 1 references"},

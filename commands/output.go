@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
 // destination is where export and inject write values: stdout, a file
@@ -17,8 +19,9 @@ type destination struct {
 	GitHubEnv bool   // append to the file $GITHUB_ENV names
 }
 
-// CantCreateError is an output file that cannot be written: exit 73, as
-// sysexits(3) says for "a (user specified) output file cannot be created".
+// CantCreateError is an output file that cannot be written: exit 73
+// (ExitExists), as sysexits(3) says for "a (user specified) output file
+// cannot be created".
 type CantCreateError struct {
 	Path string
 	Err  error
@@ -26,9 +29,6 @@ type CantCreateError struct {
 
 func (e *CantCreateError) Error() string { return fmt.Sprintf("cannot write %s: %v", e.Path, e.Err) }
 func (e *CantCreateError) Unwrap() error { return e.Err }
-
-// ExitCantCreate is the exit code of a *CantCreateError.
-const ExitCantCreate = 73
 
 // checkDestination refuses, before anything is resolved, a destination that would
 // not be written: values for a terminal without --force (they would stay
@@ -41,7 +41,7 @@ func (g *globals) checkDestination(cmd string, d destination) error {
 		}
 	case d.File != "":
 		if _, err := os.Lstat(d.File); err == nil && !d.Force {
-			return usagef("give --force to replace it", "%s exists: %s does not replace a file without --force", d.File, cmd)
+			return fileExists(fmt.Sprintf("%s exists: %s does not replace a file without --force", d.File, cmd))
 		}
 	case g.io.OutTTY && !d.Force:
 		return usagef("redirect stdout to a file or a pipe, use -o FILE, or give --force to show the values here", "%s refuses to write secret values to a terminal, where they would stay on screen", cmd)
@@ -99,11 +99,11 @@ func writeAtomic(path string, data []byte, replace bool) (err error) {
 		}
 	} else if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return usagef("give --force to replace it", "%s exists: it was created while the values were resolved, and is left as it is", path)
+			return fileExists(path + " exists: it was created while the values were resolved, and is left as it is")
 		}
 		// A file system without hard links: check, then rename.
 		if _, statErr := os.Lstat(path); statErr == nil {
-			return usagef("give --force to replace it", "%s exists, and is left as it is", path)
+			return fileExists(path + " exists, and is left as it is")
 		}
 		if err := os.Rename(tmp.Name(), path); err != nil {
 			return fail(err)
@@ -111,6 +111,12 @@ func writeAtomic(path string, data []byte, replace bool) (err error) {
 	}
 	syncDir(dir)
 	return nil
+}
+
+// fileExists is an -o FILE that is there without --force: 73, as set
+// says of a name that is there.
+func fileExists(msg string) error {
+	return &resolve.Error{Kind: resolve.ErrExists, Msg: msg, Hint: "give --force to replace it"}
 }
 
 // syncDir makes a rename durable where the system allows it.

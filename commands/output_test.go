@@ -52,9 +52,8 @@ func TestWriteAtomicNoClobber(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := writeAtomic(path, []byte("ours"), false)
-	var ue *UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "exists") {
-		t.Fatalf("err = %v, want a usage error saying it exists", err)
+	if ExitCode(err) != ExitExists || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("err = %v (exit %d), want one saying it exists (73)", err, ExitCode(err))
 	}
 	if data, _ := os.ReadFile(path); string(data) != "theirs" {
 		t.Errorf("the file was changed to %q", data)
@@ -78,7 +77,7 @@ func TestWriteAtomicFailures(t *testing.T) {
 	// Into a directory that is not there.
 	err := writeAtomic(filepath.Join(dir, "no", "out"), []byte("v"), false)
 	var ce *CantCreateError
-	if !errors.As(err, &ce) || ExitCode(err) != ExitCantCreate {
+	if !errors.As(err, &ce) || ExitCode(err) != ExitExists {
 		t.Errorf("err = %v (exit %d), want a CantCreateError (73)", err, ExitCode(err))
 	}
 	// Over a directory: the rename fails, the temporary file goes.
