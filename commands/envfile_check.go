@@ -3,9 +3,9 @@ package commands
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/fatih/color"
 
@@ -67,32 +67,50 @@ func (g *globals) printEnvFileRows(rows []envFileRow, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
-	if !g.io.OutTTY {
-		for _, r := range rows {
-			secret := r.Secret
-			if secret == "" {
-				secret = "-"
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Var, secret, r.Source, r.DefinedAt)
+	cells := [][]string{{"VAR", "SECRET", "SOURCE", "DEFINED AT"}}
+	for _, r := range rows {
+		secret := "-"
+		if r.Secret != "" {
+			secret = displayName(r.Secret)
 		}
-		return nil
+		cells = append(cells, []string{r.Var, secret, r.Source, displayName(r.DefinedAt)})
 	}
+	var b strings.Builder
+	if !g.io.OutTTY {
+		for _, r := range cells[1:] {
+			b.WriteString(strings.Join(r, "\t") + "\n")
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	// Aligned columns under a bold header, padded by the width each cell
+	// shows, then coloured.
 	bold := g.io.paint(true, color.Bold)
 	red := g.io.paint(true, color.FgRed, color.Bold)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join([]string{bold.Sprint("VAR"), bold.Sprint("SECRET"), bold.Sprint("SOURCE"), bold.Sprint("DEFINED AT")}, "\t"))
-	for _, r := range rows {
-		source := r.Source
-		if source == "missing" {
-			source = red.Sprint(source)
+	widths := make([]int, len(cells[0]))
+	for _, r := range cells {
+		for i, c := range r {
+			widths[i] = max(widths[i], textWidth(c))
 		}
-		secret := r.Secret
-		if secret == "" {
-			secret = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Var, secret, source, r.DefinedAt)
 	}
-	return tw.Flush()
+	for n, r := range cells {
+		for i, c := range r {
+			shown := c
+			switch {
+			case n == 0:
+				shown = bold.Sprint(c)
+			case i == 2 && c == "missing":
+				shown = red.Sprint(c)
+			}
+			b.WriteString(shown)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-textWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // explainEnvFiles explains the secret of each variable of the reference
