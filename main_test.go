@@ -74,11 +74,28 @@ func TestScripts(t *testing.T) {
 			"apicount":      cmdAPICount,
 			"apiscript":     cmdAPIScript,
 			"checkoutbuild": cmdCheckoutBuild,
+			// format_script_test.go
+			"hostile":     cmdHostile,
+			"readback":    cmdReadback,
+			"samedir":     cmdSamedir,
+			"runnermasks": cmdRunnermasks,
+			"filemode":    cmdFilemode,
+			"bigtemplate": cmdBigtemplate,
 		},
 		Condition:           keyringCondition,
 		RequireExplicitExec: true,
 	})
 }
+
+// scriptTimeout is the deadline "keyring up", "none" and "locked" give
+// every prefect-secrets call of the script, through PREFECT_SECRETS_TIMEOUT
+// (a call's own --timeout wins). A keyring call's deadline there only
+// guards against a hang: on a busy machine a daemon that fsyncs its file
+// on each write can take longer than the 3s default, and what the scripts
+// check is what is stored and said, not how fast. Scripts that test the
+// deadline itself ("keyring stopped") give a short --timeout against a
+// daemon that never answers.
+const scriptTimeout = "60s"
 
 var signals = map[string]syscall.Signal{
 	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
@@ -284,7 +301,9 @@ var (
 //	stopped  a Secret Service whose daemon is stopped (SIGSTOP): it never answers
 //	dead     a bus address whose socket is gone
 //
-// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own.
+// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own,
+// and, but for "stopped" and "dead", gives every call a generous deadline
+// (see scriptTimeout).
 // Scripts guard it with "[!keyring] skip": see keyringCondition.
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	mode := "up"
@@ -316,7 +335,7 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		switch mode {
 		case "locked":
 			// One item, LOCKED_ITEM, is stored first, so reads meet a locked item.
-			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Getenv: envLookup(s.Env)}
+			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Timeout: time.Minute, Getenv: envLookup(s.Env)}
 			ts.Check(k.Set(context.Background(), "LOCKED_ITEM", resolve.NewSecret([]byte("locked-canary"))))
 			ts.Check(s.LockAll())
 		case "stopped":
@@ -334,6 +353,9 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		ts.Setenv(k, v)
 	}
+	if mode != "stopped" {
+		ts.Setenv("PREFECT_SECRETS_TIMEOUT", scriptTimeout)
+	}
 	ts.Setenv("PREFECT_SECRETS_KEYRING_SERVICE", "test-"+filepath.Base(ts.Getenv("WORK")))
 }
 
@@ -350,14 +372,21 @@ func stopSharedKeyring() {
 	sharedKeyring, sharedKeyringErr, sharedKeyringDir = nil, nil, ""
 }
 
-// keyringCondition answers [keyring]: can a private Secret Service run
-// here? Where gnome-keyring is missing, scripts that need it skip, unless
-// PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an error.
+// keyringCondition answers [keyring] (can a private Secret Service run
+// here?) and [secret-tool] (is libsecret's secret-tool, the independent
+// client, installed?). Where either is missing, scripts that need it skip,
+// unless PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an
+// error: CI installs both.
 func keyringCondition(cond string) (bool, error) {
-	if cond != "keyring" {
+	var why string
+	switch cond {
+	case "keyring":
+		why = keyringtest.Missing()
+	case "secret-tool":
+		why = keyringtest.SecretToolMissing()
+	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	why := keyringtest.Missing()
 	if why != "" && os.Getenv(keyringtest.RequireVar) != "" {
 		return false, fmt.Errorf("%s is set but %s", keyringtest.RequireVar, why)
 	}

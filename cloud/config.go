@@ -3,6 +3,7 @@
 package cloud
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -240,7 +242,79 @@ func loadV2(s Settings) (*Config, error) {
 	c.Key, c.KeyFrom = resolve.NewSecret([]byte(key)), keyFrom
 	auth, authFrom := setting("PREFECT_API_AUTH_STRING")
 	c.AuthString, c.AuthStringFrom = resolve.NewSecret([]byte(auth)), authFrom
+	if err := clientSettingsFromEnv(s, c); err != nil {
+		return nil, err
+	}
 	return c, checkURL(c)
+}
+
+// clientSettingsFromEnv reads Prefect's client settings from environment
+// variables only, as Prefect parses them (the settings files are read
+// elsewhere). A value that does not parse is a configuration error that
+// never shows the value (a header's may be a credential).
+func clientSettingsFromEnv(s Settings, c *Config) error {
+	bad := func(key, want string) error {
+		return configErr(fmt.Sprintf("env %s is not %s", key, want), "fix or unset it", nil)
+	}
+	if v := s.Getenv("PREFECT_API_SSL_CERT_FILE"); v != "" {
+		c.SSLCertFile, c.SSLCertFileFrom = v, "env PREFECT_API_SSL_CERT_FILE"
+	} else if v := s.Getenv("SSL_CERT_FILE"); v != "" {
+		// Prefect's default for the setting.
+		c.SSLCertFile, c.SSLCertFileFrom = v, "env SSL_CERT_FILE"
+	}
+	if v := s.Getenv("PREFECT_API_TLS_INSECURE_SKIP_VERIFY"); v != "" {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "1", "true", "t", "yes", "y", "on":
+			c.InsecureSkipVerify, c.InsecureSkipVerifyFrom = true, "env PREFECT_API_TLS_INSECURE_SKIP_VERIFY"
+		case "0", "false", "f", "no", "n", "off":
+		default:
+			return bad("PREFECT_API_TLS_INSECURE_SKIP_VERIFY", "true or false")
+		}
+	}
+	if v := s.Getenv("PREFECT_CLIENT_CUSTOM_HEADERS"); v != "" {
+		var h map[string]string
+		if json.Unmarshal([]byte(v), &h) != nil {
+			return bad("PREFECT_CLIENT_CUSTOM_HEADERS", `a JSON object of header names and string values, e.g. {"X-Proxy-Token": "..."}`)
+		}
+		c.CustomHeaders, c.CustomHeadersFrom = map[string]resolve.Secret{}, "env PREFECT_CLIENT_CUSTOM_HEADERS"
+		for k, val := range h {
+			c.CustomHeaders[k] = resolve.NewSecret([]byte(val))
+		}
+	}
+	if v := s.Getenv("PREFECT_API_REQUEST_TIMEOUT"); v != "" {
+		secs, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || secs <= 0 || secs > 1e6 {
+			return bad("PREFECT_API_REQUEST_TIMEOUT", "a number of seconds")
+		}
+		c.RequestTimeout, c.RequestTimeoutFrom = time.Duration(secs*float64(time.Second)), "env PREFECT_API_REQUEST_TIMEOUT"
+	}
+	if v := s.Getenv("PREFECT_CLIENT_MAX_RETRIES"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return bad("PREFECT_CLIENT_MAX_RETRIES", "a whole number, 0 or more")
+		}
+		c.MaxRetries, c.MaxRetriesFrom = &n, "env PREFECT_CLIENT_MAX_RETRIES"
+	}
+	if v := strings.TrimSpace(s.Getenv("PREFECT_CLIENT_RETRY_EXTRA_CODES")); v != "" {
+		var codes []int
+		if json.Unmarshal([]byte(v), &codes) != nil {
+			codes = nil
+			for _, part := range strings.Split(v, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(part))
+				if err != nil {
+					return bad("PREFECT_CLIENT_RETRY_EXTRA_CODES", "HTTP statuses separated by commas, e.g. 500,504")
+				}
+				codes = append(codes, n)
+			}
+		}
+		for _, n := range codes {
+			if n < 100 || n > 599 {
+				return bad("PREFECT_CLIENT_RETRY_EXTRA_CODES", "HTTP statuses (100 to 599) separated by commas")
+			}
+		}
+		c.RetryExtraCodes, c.RetryExtraCodesFrom = codes, "env PREFECT_CLIENT_RETRY_EXTRA_CODES"
+	}
+	return nil
 }
 
 // prefect1Key says whether the environment variable key sets Prefect 1's

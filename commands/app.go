@@ -13,9 +13,13 @@ import (
 )
 
 const appDescription = `Resolves a secret by name through an ordered chain of sources and prints it
-(get) or puts it into a command's environment (exec). Values are read from
-the sources, written to stdout or the child's environment, and nowhere else:
-never to stderr, --verbose output, argv or temporary files.
+(get), puts it into a command's environment (exec), or writes it in a format
+another tool reads (export) or into a template (inject). Values are read
+from the sources, written to stdout, a file you name or the child's
+environment, and nowhere else: never to error messages, --verbose output or
+argv, and to stderr only as ::add-mask:: commands when GitHub Actions runs
+the step (GITHUB_ACTIONS=true), which the runner reads and keeps out of its
+log.
 
 Sources (default order: ` + defaultSources + `; pick and order them with --sources):
   context   Prefect 1's local context: PREFECT__CONTEXT__SECRETS__<NAME>
@@ -35,6 +39,9 @@ Examples:
   prefect-secrets get SLACK_WEBHOOK_URL
   prefect-secrets exec -s DB_PASSWORD -- python flow.py
   prefect-secrets --sources env,context exec -s TOKEN=CI_TOKEN -- ./deploy.sh
+  prefect-secrets exec --env-file .env.secrets -- python flow.py
+  prefect-secrets export --env-file .env.secrets --format dotenv -o .env
+  prefect-secrets inject -i config.yaml.tpl -o config.yaml
   prefect-secrets explain DB_PASSWORD
   prefect-secrets list --json
   printf %s "$PW" | prefect-secrets set DB_PASSWORD
@@ -47,6 +54,9 @@ Exit codes:
   66   secret not found
   69   a source is unavailable
   70   internal error
+  73   already exists: set without --force on a name that is there, export
+       or inject -o without --force on a file that is there; or an output
+       file cannot be written
   77   permission or authentication denied
   78   bad configuration (e.g. a broken Prefect config file)
   exec returns its command's exit status; 126 when the command cannot be

@@ -58,9 +58,10 @@ func New(io *IO, version string) *App {
 		Description: appDescription,
 		Flags:       a.globalFlags(),
 		Commands: []*cli.Command{
-			a.command(getCommand(g)), a.command(execCommand(g)), a.command(listCommand(g)),
-			a.command(explainCommand(g)), a.command(setCommand(g)), a.command(deleteCommand(g)),
-			a.command(doctorCommand(g)), a.command(completionCommand(a)), a.command(helpCommand(a)),
+			a.command(getCommand(g)), a.command(execCommand(g)), a.command(exportCommand(g)),
+			a.command(injectCommand(g)), a.command(listCommand(g)), a.command(explainCommand(g)),
+			a.command(setCommand(g)), a.command(deleteCommand(g)), a.command(doctorCommand(g)),
+			a.command(completionCommand(a)), a.command(helpCommand(a)),
 		},
 		Reader: io.In, Writer: io.Out, ErrWriter: io.Err,
 		// Not zero, so urfave does not stat argv[0] at every start to guess it.

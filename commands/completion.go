@@ -32,14 +32,19 @@ const (
 
 var shells = []string{"bash", "zsh", "fish", "powershell"}
 
+// filesMarker, alone on its line, asks the script for the shell's own
+// completion of file names (the value of an option whose value is a FILE).
+// No secret name can be it: a name never holds "__".
+const filesMarker = "__files__"
+
 func completionCommand(a *App) *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
 		Usage:     "print a shell completion script: bash, zsh, fish or powershell",
 		UsageText: "prefect-secrets completion bash|zsh|fish|powershell",
 		Description: `Prints a script that makes the shell complete prefect-secrets' commands,
-options, the values of --sources, --to and --from, and secret names for get,
-explain, delete and exec -s. Names come from the local context and the
+options, the values of --sources, --to, --from and --format, file names for
+an option's FILE, and secret names for get, explain, delete and exec -s. Names come from the local context and the
 keyring (given at most 300ms); the Prefect API is asked only when --sources
 names it (cloud). A completion never shows a value.
 
@@ -118,6 +123,15 @@ func (a *App) complete(words []string) error {
 		default:
 			args++
 		}
+	}
+	valueOf := pending
+	if isFlagWord(cur) && strings.Contains(cur, "=") {
+		name, _, _ := strings.Cut(cur, "=")
+		valueOf = lookupOption(flags, flagName(name))
+	}
+	if valueOf != nil && valueOf.placeholder() == "FILE" {
+		fmt.Fprintln(g.io.Out, filesMarker)
+		return nil
 	}
 	var out []string
 	switch {

@@ -56,6 +56,12 @@ _prefect_secrets_complete() {
     IFS=$'\n'
     candidates=($("$prog" __complete "${words[@]:1}" "$cur" 2>/dev/null))
     word=${COMP_WORDS[COMP_CWORD]}
+    if [[ ${#candidates[@]} == 1 && ${candidates[0]} == __files__ ]]; then
+        compopt -o filenames 2>/dev/null
+        [[ $word == = ]] && word=
+        COMPREPLY=($(compgen -f -- "$word"))
+        return 0
+    fi
     prefix=
     [[ -n $cur && $cur == *"$word" ]] && prefix=${cur%"$word"}
     for i in "${candidates[@]}"; do
@@ -83,6 +89,11 @@ _prefect_secrets() {
     done
     candidates=("${(@f)$(${words[1]} __complete "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
     candidates=(${candidates:#})
+    if [[ ${candidates[1]} == __files__ ]]; then
+        [[ ${words[CURRENT]} == -*=* ]] && compset -P '*='
+        _files
+        return
+    fi
     (( ${#candidates} )) && compadd -- "${candidates[@]}"
 }
 if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
@@ -104,7 +115,15 @@ function __prefect_secrets_complete
     end
     set -l prog $words[1]
     set -e words[1]
-    $prog __complete $words $cur 2>/dev/null
+    set -l candidates ($prog __complete $words $cur 2>/dev/null)
+    if test "$candidates" = __files__
+        set -l prefix (string match -r -- '^-[^=]*=' $cur)
+        for path in (__fish_complete_path (string replace -r -- '^-[^=]*=' '' $cur))
+            echo "$prefix$path"
+        end
+        return
+    end
+    printf '%s\n' $candidates
 end
 complete -c prefect-secrets -f -a '(__prefect_secrets_complete)'
 `
@@ -123,7 +142,10 @@ Register-ArgumentCompleter -Native -CommandName 'prefect-secrets', 'prefect-secr
     $rest = @($words | Select-Object -Skip 1)
     $cur = $wordToComplete
     if ($cur -eq '' -and $PSVersionTable.PSVersion -lt [version]'7.3') { $cur = '""' }
-    & $prog __complete @rest $cur 2>$null | ForEach-Object {
+    $candidates = @(& $prog __complete @rest $cur 2>$null)
+    # A FILE value: returning nothing lets PowerShell complete paths.
+    if ($candidates.Count -eq 1 -and $candidates[0] -eq '__files__') { return }
+    $candidates | ForEach-Object {
         [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
     }
 }

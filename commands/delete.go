@@ -51,7 +51,7 @@ func (g *globals) delete(name, from string, force bool) error {
 	if !force && g.io.InTTY {
 		has, err := t.Has(ctx, name)
 		if err != nil {
-			return t.failed("look up", name, err)
+			return t.failed("delete", name, err)
 		}
 		if has {
 			ok, err := g.io.confirm(fmt.Sprintf("Delete %s from %s?", name, t.label))

@@ -105,7 +105,7 @@ func (g *globals) keyring() *keyring.Keyring {
 // cloud is the Prefect API, made once per command.
 func (g *globals) cloud() *api.Source {
 	if g.api == nil {
-		timeout := cloud.DefaultTimeout
+		var timeout time.Duration // none: Prefect's settings decide
 		if g.timeoutSet {
 			timeout = g.timeout
 		}

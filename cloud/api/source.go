@@ -14,7 +14,16 @@ import (
 // really asked: a command answered by the local context builds neither.
 type Source struct {
 	Settings cloud.Settings
-	// Timeout bounds each request (default cloud.DefaultTimeout).
+	// Timeout is the user's --timeout, zero when none was given. When set
+	// it is ONE deadline for each whole call to the API (Lookup, Names,
+	// Has, Set, Delete, Check): every request, retry and wait fits in it,
+	// and a Retry-After past it fails at once. Each try of a request is
+	// still bounded by the request timeout of Prefect's settings
+	// (PREFECT_API_REQUEST_TIMEOUT, 60s; Prefect 1: 15s), so a read that
+	// times out early is tried again while the deadline allows; a
+	// --timeout shorter than the request timeout simply cuts the try short.
+	// When zero, the deadline of a call is twice the request timeout plus
+	// the longest Prefect's retry schedule waits (3m14.4s by default).
 	Timeout time.Duration
 	// AllowHTTP lets a key go over plain HTTP to another machine.
 	AllowHTTP bool
@@ -119,6 +128,31 @@ func (s *Source) Set(ctx context.Context, name string, value resolve.Secret) err
 		return err
 	}
 	return c.Set(ctx, name, value.Reveal())
+}
+
+// Create stores value under name only if the API does not hold it yet
+// (see Client.Create): else a resolve.ErrExists error.
+func (s *Source) Create(ctx context.Context, name string, value resolve.Secret) error {
+	c, err := s.api()
+	if err != nil {
+		return err
+	}
+	return c.Create(ctx, name, value.Reveal())
+}
+
+// CheckValue refuses, before any request, a value the API cannot store
+// as given (Prefect 2/3: a name with no block name, a value that is not
+// UTF-8, or exactly "********", Prefect's mask, which a server keeps the
+// old value for). Set checks it too; a command calls it before asking
+// anything of the API. A configuration that cannot be read is left for Set
+// to report.
+func (s *Source) CheckValue(name string, value resolve.Secret) error {
+	cfg, err := s.Config()
+	if err != nil || cfg.Version != cloud.V2 {
+		return nil
+	}
+	_, err = v2CheckValue(name, value.Reveal())
+	return err
 }
 
 // Delete removes name; a missing one is a not-found error.

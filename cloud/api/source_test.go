@@ -144,3 +144,70 @@ func TestSourceTimeoutIsTheDeadline(t *testing.T) {
 		t.Errorf("error %q does not name the deadline", err)
 	}
 }
+
+// The settings come from the environment as Prefect reads them, and the
+// user's --timeout (Source.Timeout) is left zero when not given: then the
+// request timeout of the settings bounds each try.
+func TestSourceClientSettingsFromEnv(t *testing.T) {
+	srv := prefecttest.NewV2TLS(t, prefecttest.WithRequiredHeader("X-Proxy-Token", canaryHeader))
+	srv.SetBlock("k", "v")
+	caFile := writeCA(t, srv.CertPEM())
+	s, r, warnings := source(t, "PREFECT_API_URL="+srv.URL(), "PREFECT_API_SSL_CERT_FILE="+caFile,
+		`PREFECT_CLIENT_CUSTOM_HEADERS={"X-Proxy-Token": "`+canaryHeader+`"}`)
+	s.Timeout = 0
+	got, err := s.Lookup(ctx(t), []string{"K"})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Lookup = %v, %v", got, err)
+	}
+	if len(*warnings) != 0 {
+		t.Errorf("warnings %q", *warnings)
+	}
+	noLeak(t, nil, r, canaryHeader)
+
+	// The request timeout of the settings, with no --timeout.
+	srv.Script(prefecttest.Response{Hang: true})
+	s2, r2, _ := source(t, "PREFECT_API_URL="+srv.URL(), "PREFECT_API_SSL_CERT_FILE="+caFile,
+		`PREFECT_CLIENT_CUSTOM_HEADERS={"X-Proxy-Token": "`+canaryHeader+`"}`,
+		"PREFECT_API_REQUEST_TIMEOUT=0.3", "PREFECT_CLIENT_MAX_RETRIES=0")
+	s2.Timeout = 0
+	_, err = s2.Lookup(ctx(t), []string{"K"})
+	wantKind(t, err, resolve.ErrUnavailable)
+	wantIn(t, "error", err.Error(), "within 300ms (the request timeout: env PREFECT_API_REQUEST_TIMEOUT)")
+	noLeak(t, err, r2, canaryHeader)
+}
+
+// PREFECT_API_TLS_INSECURE_SKIP_VERIFY warns on every run (each command
+// makes its own Source).
+func TestSourceInsecureWarnsEveryTime(t *testing.T) {
+	srv := prefecttest.NewV2TLS(t)
+	for run := range 2 {
+		s, _, warnings := source(t, "PREFECT_API_URL="+srv.URL(), "PREFECT_API_TLS_INSECURE_SKIP_VERIFY=true")
+		if _, err := s.Lookup(ctx(t), []string{"K"}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = s.Names(ctx(t))
+		if len(*warnings) != 1 || !strings.Contains((*warnings)[0], "TLS certificate checks are off") {
+			t.Errorf("run %d: warnings %q, want the TLS one, once", run+1, *warnings)
+		}
+	}
+}
+
+// CheckValue refuses the mask before any request, as Set does.
+func TestSourceCheckValue(t *testing.T) {
+	srv := prefecttest.NewV2(t)
+	s, _, _ := source(t, "PREFECT_API_URL="+srv.URL())
+	err := s.CheckValue("K", resolve.NewSecret([]byte("********")))
+	wantKind(t, err, resolve.ErrBadInput)
+	if err := s.CheckValue("K", resolve.NewSecret([]byte("fine"))); err != nil {
+		t.Errorf("CheckValue(fine) = %v", err)
+	}
+	wantKind(t, s.Set(ctx(t), "K", resolve.NewSecret([]byte("********"))), resolve.ErrBadInput)
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests", n)
+	}
+	// Not configured: nothing to say before Set.
+	s2, _, _ := source(t)
+	if err := s2.CheckValue("K", resolve.NewSecret([]byte("********"))); err != nil {
+		t.Errorf("CheckValue without an API = %v", err)
+	}
+}
