@@ -210,7 +210,7 @@ func load(s Settings) (*loaded, error) {
 	}
 	l.absent = &resolve.AbsentError{Source: "cloud",
 		Reason:      "no Prefect API is configured (" + p3.whyNoURL() + "; Prefect 1's " + p1.whyOff + ")",
-		Hint:        "set PREFECT_API_URL (and PREFECT_API_KEY), or run prefect cloud login; see prefect-secrets doctor",
+		Hint:        p3.hint(),
 		KindIfNamed: resolve.ErrConfig}
 	return l, nil
 }

@@ -223,6 +223,9 @@ func (p *prefect3) findProfile(s Settings) error {
 		p.fellBack = fmt.Sprintf("%s does not exist, so Prefect uses its default profile %q", path, defaultProfile)
 	case name == "":
 		p.fellBack = fmt.Sprintf("%s names no active profile, so Prefect uses its default profile %q", path, defaultProfile)
+	case !defined && p.profileNameFrom == "active in "+path:
+		p.fellBack = fmt.Sprintf("profile %q, active in %s, is not defined there, so Prefect uses its default profile %q",
+			name, path, defaultProfile)
 	case !defined:
 		p.fellBack = fmt.Sprintf("profile %q (%s) is not defined in %s, so Prefect uses its default profile %q",
 			name, p.profileNameFrom, path, defaultProfile)
@@ -585,6 +588,15 @@ func (p *prefect3) malformed(st setting, r raw, err error) error {
 		want = "valid"
 	}
 	return configErr(fmt.Sprintf("Prefect setting %s from %s is not %s", st.env, r.from, want), hint, nil)
+}
+
+// hint says what to do when no source gives an API URL.
+func (p *prefect3) hint() string {
+	if p.fellBack != "" && p.profileName != "" && !p.emptyURL {
+		return fmt.Sprintf("give profile %q its settings in %s ([profiles.%s] with PREFECT_API_URL = \"...\"), or set PREFECT_API_URL (and PREFECT_API_KEY); see prefect-secrets doctor",
+			p.profileName, p.profilesPath, tomlKey(p.profileName))
+	}
+	return "set PREFECT_API_URL (and PREFECT_API_KEY), or run prefect cloud login; see prefect-secrets doctor"
 }
 
 // whyNoURL says why no source gives an API URL.

@@ -43,8 +43,8 @@ func TestBuiltinProfileNotInFileFallsBack(t *testing.T) {
 			w := newWorld(t)
 			w.file(".prefect/profiles.toml", "active = \""+name+"\"\n")
 			ae := w.absent()
-			if name != "ephemeral" && !strings.Contains(ae.Reason, `profile "`+name+`" (active in `) {
-				t.Errorf("reason: %s", ae.Reason)
+			if !strings.Contains(ae.Reason, `profile "`+name+`", active in `) || !strings.Contains(ae.Hint, "[profiles."+name+"]") {
+				t.Errorf("reason: %s\nhint: %s", ae.Reason, ae.Hint)
 			}
 			if len(w.warnings) != 0 {
 				t.Errorf("warned for one of Prefect's own profiles: %q", w.warnings)

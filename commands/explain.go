@@ -74,6 +74,9 @@ func (g *globals) explain(name string) error {
 			where = wf.WhereFor(name)
 		}
 		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+where))
+		for _, line := range settingLines(chain.Sources[i]) {
+			fmt.Fprintf(w, "     %s\n", dim.Sprint(line))
+		}
 		if f.State == resolve.Skipped && f.Hint != "" {
 			fmt.Fprintf(w, "     %s\n", dim.Sprint("hint: "+f.Hint))
 		}
