@@ -111,13 +111,14 @@ func getenvExact(environ []string, key string) (string, bool) {
 	return v, found
 }
 
-// atDir makes a relative path relative to the working directory dir, as
-// Prefect (running there) would open it.
+// atDir makes a relative path relative to the working directory dir ("" is
+// the process's), as Prefect (running there) would open it, and absolute so
+// messages say which file.
 func atDir(dir, p string) string {
-	if dir == "" || filepath.IsAbs(p) {
+	if filepath.IsAbs(p) {
 		return p
 	}
-	return filepath.Join(dir, p)
+	return inDir(dir, p)
 }
 
 func readPrefect3(s Settings) (*prefect3, error) {

@@ -138,10 +138,10 @@ func asFloat(r raw) (float64, error) {
 // once or wait forever, so it is refused.
 func asSeconds(r raw) (float64, error) {
 	f, err := asFloat(r)
-	if err == nil && !(f > 0) || math.IsInf(f, 0) {
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
 		return 0, malformed("a positive number of seconds")
 	}
-	return f, err
+	return f, nil
 }
 
 // asCodes is PREFECT_CLIENT_RETRY_EXTRA_CODES as Prefect reads it: text
