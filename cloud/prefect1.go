@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -210,14 +209,14 @@ func authSlug(apiURL string) string {
 	text = strings.ReplaceAll(text, "'", "-")
 	text = strings.ToLower(text)
 	text = dropDigitCommas(text)
-	text = disallowedSlug.ReplaceAllString(text, "-")
-	text = dashes.ReplaceAllString(text, "-")
+	text = disallowedSlug().ReplaceAllString(text, "-")
+	text = dashes().ReplaceAllString(text, "-")
 	return strings.Trim(text, "-")
 }
 
 var (
-	disallowedSlug = regexp.MustCompile(`[^-.a-z0-9]+`)
-	dashes         = regexp.MustCompile(`-{2,}`)
+	disallowedSlug = lazyRegexp(`[^-.a-z0-9]+`)
+	dashes         = lazyRegexp(`-{2,}`)
 )
 
 // dropDigitCommas removes each comma between two digits ("1,000" is
@@ -272,11 +271,11 @@ func expandUserVars(p string, s Settings) string {
 	return p
 }
 
-var pyVar = regexp.MustCompile(`\$([A-Za-z0-9_]+|\{[^}]*\})`)
+var pyVar = lazyRegexp(`\$([A-Za-z0-9_]+|\{[^}]*\})`)
 
 // pyExpandVars is Python's os.path.expandvars.
 func pyExpandVars(p string, environ []string) string {
-	return pyVar.ReplaceAllStringFunc(p, func(m string) string {
+	return pyVar().ReplaceAllStringFunc(p, func(m string) string {
 		name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(m, "$"), "{"), "}")
 		if v, ok := getenvExact(environ, name); ok {
 			return v

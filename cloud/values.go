@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -65,20 +66,26 @@ func asBool(r raw) (bool, error) {
 	return false, malformed("true or false")
 }
 
+// Python's number syntax, compiled on first use: every command starts
+// this package, few read a number setting.
 var (
-	pyInt   = regexp.MustCompile(`^[+-]?[0-9](?:_?[0-9])*$`)
-	pyIntF  = regexp.MustCompile(`^([+-]?[0-9](?:_?[0-9])*)\.0*$`)
-	pyFloat = regexp.MustCompile(`^[+-]?(?:(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?|(?i:inf|infinity|nan))$`)
+	pyInt   = lazyRegexp(`^[+-]?[0-9](?:_?[0-9])*$`)
+	pyIntF  = lazyRegexp(`^([+-]?[0-9](?:_?[0-9])*)\.0*$`)
+	pyFloat = lazyRegexp(`^[+-]?(?:(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?|(?i:inf|infinity|nan))$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // intText parses an integer as pydantic reads one from text: spaces
 // around, a sign, "_" between digits, and a ".0" fraction allowed.
 func intText(s string) (int64, bool) {
 	s = pyStrip(s)
-	if m := pyIntF.FindStringSubmatch(s); m != nil {
+	if m := pyIntF().FindStringSubmatch(s); m != nil {
 		s = m[1]
 	}
-	if !pyInt.MatchString(s) {
+	if !pyInt().MatchString(s) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
@@ -123,7 +130,7 @@ func asFloat(r raw) (float64, error) {
 		return 0, nil
 	case string:
 		s := pyStrip(v)
-		if pyFloat.MatchString(s) {
+		if pyFloat().MatchString(s) {
 			f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 			if err == nil || errors.Is(err, strconv.ErrRange) {
 				return f, nil
