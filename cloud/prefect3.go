@@ -435,7 +435,9 @@ func (p *prefect3) config(s Settings) (*Config, error) {
 	if r, shadowed, ok := p.lookup(settingHome); ok {
 		v, _ := asString(r)
 		o := Origin{Name: "PREFECT_HOME", Value: v, From: r.from, Shadowed: shadowed}
-		if !strings.HasPrefix(r.from, "env ") {
+		if r.from != "env PREFECT_HOME" {
+			// Prefect's profile source reads os.environ["PREFECT_HOME"], that
+			// name exactly, and nothing else.
 			o.From += "; Prefect finds profiles.toml by PREFECT_HOME from the environment only"
 		}
 		p.origins = append(p.origins, o)
