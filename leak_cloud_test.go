@@ -39,7 +39,7 @@ func TestCanaryNeverLeaksThroughTheAPI(t *testing.T) {
 	// Under -race every exiting process would otherwise pause 1s.
 	base := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0",
 		"PREFECT_API_URL=" + srv.URL(), "PREFECT_API_KEY=" + key, `PREFECT_CLIENT_CUSTOM_HEADERS={"X-Proxy-Token": "` + header + `"}`}
-	basicEnv := []string{"PREFECT_API_URL=" + basic.URL(), "PREFECT_API_KEY=", "PREFECT_API_AUTH_STRING=" + auth, "PREFECT_CLIENT_CUSTOM_HEADERS="}
+	basicEnv := []string{"PREFECT_API_URL=" + basic.URL(), "PREFECT_API_KEY=", "PREFECT_API_AUTH_STRING=" + auth, "PREFECT_CLIENT_CUSTOM_HEADERS={}"}
 	unavailable := prefecttest.Response{Status: 503, Header: map[string]string{"Retry-After": "0"}, Body: `{"detail": "down: ` + key + `"}`}
 
 	type step struct {

@@ -10,6 +10,8 @@ import (
 	"github.com/fatih/color"
 	"github.com/urfave/cli/v2"
 
+	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -56,6 +58,9 @@ func (g *globals) doctor() error {
 		}
 		fmt.Fprintf(w, "%-8s %s\n", name, inOrder)
 		fmt.Fprintf(w, "         reads %s\n", src.Where())
+		for _, line := range settingLines(src) {
+			fmt.Fprintf(w, "         %s\n", line)
+		}
 		start := time.Now()
 		var checkErr error
 		what := ""
@@ -99,4 +104,22 @@ func (g *globals) doctor() error {
 		return &resolve.Error{Kind: kind, Msg: "a source failed (see above)"}
 	}
 	return nil
+}
+
+// settingLines says, for the cloud source, where each Prefect setting it
+// reads came from and what it shadows (never a credential's value).
+func settingLines(src resolve.Source) []string {
+	a, ok := src.(*api.Source)
+	if !ok {
+		return nil
+	}
+	origins, err := cloud.Origins(a.Settings)
+	if err != nil {
+		return nil // the source's own check reports it
+	}
+	lines := make([]string, len(origins))
+	for i, o := range origins {
+		lines[i] = "setting " + o.String()
+	}
+	return lines
 }

@@ -104,6 +104,9 @@ func (g *globals) explainName(chain *resolve.Chain, name string) (bool, error) {
 			where = wf.WhereFor(name)
 		}
 		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+where))
+		for _, line := range settingLines(chain.Sources[i]) {
+			fmt.Fprintf(w, "     %s\n", dim.Sprint(line))
+		}
 		if f.State == resolve.Skipped && f.Hint != "" {
 			fmt.Fprintf(w, "     %s\n", dim.Sprint("hint: "+f.Hint))
 		}

@@ -110,8 +110,9 @@ func (g *globals) cloud() *api.Source {
 			timeout = g.timeout
 		}
 		g.api = &api.Source{
-			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath()},
-			Timeout:  timeout, AllowHTTP: g.allowHTTP,
+			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath(),
+				Warn: func(line string) { fmt.Fprintf(g.io.Err, "prefect-secrets: warning: %s\n", line) }},
+			Timeout: timeout, AllowHTTP: g.allowHTTP,
 			Log:  func(line string) { g.logf("cloud: %s", line) },
 			Warn: func(line string) { fmt.Fprintf(g.io.Err, "prefect-secrets: warning: %s\n", line) },
 		}
