@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -46,8 +47,14 @@ type App struct {
 // errDone ends a run early that did what was asked (--version).
 var errDone = errors.New("done")
 
+// urfaveHelpOff turns urfave's own help flag off, as urfave documents
+// ("set to nil to disable"): the tool has its own (helpOption), and
+// urfave's check of it ran a regexp per command level at every start.
+var urfaveHelpOff sync.Once
+
 // New builds the command line on io.
 func New(io *IO, version string) *App {
+	urfaveHelpOff.Do(func() { cli.HelpFlag = nil })
 	g := &globals{io: io}
 	a := &App{io: io, g: g, version: version}
 	a.cli = &cli.App{
@@ -112,26 +119,10 @@ func (a *App) globalFlags() []cli.Flag {
 // helpOption is --help. It is shown by the tool itself (before, and the
 // commands' actions), not by urfave, which would take the first argument
 // for a command to show help for: `get NAME --help` would ask for help on
-// NAME.
+// NAME. (urfave's own help flag is off: see urfaveHelpOff.)
 func (a *App) helpOption() *option {
-	return &option{name: "help", alias: "h", value: helpValue{&a.showHelp}, usage: "show help"}
+	return &option{name: "help", alias: "h", value: boolValue{&a.showHelp}, usage: "show help"}
 }
-
-// helpValue is a boolean flag that urfave's own help check never sees set
-// (its String is always "false"). Only a true is kept: urfave copies a
-// flag's value (this String) to its other names after parsing.
-type helpValue struct{ p *bool }
-
-func (h helpValue) Set(s string) error {
-	var v bool
-	if err := (boolValue{&v}).Set(s); err != nil {
-		return err
-	}
-	*h.p = *h.p || v
-	return nil
-}
-func (h helpValue) String() string   { return "false" }
-func (h helpValue) IsBoolFlag() bool { return true }
 
 // command adds what every command shares: its --help, and errors that go
 // to main rather than to urfave's printing.
