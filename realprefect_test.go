@@ -85,6 +85,10 @@ func runPrefect3Scripts(t *testing.T, venv realprefect.Venv, srv *realprefect.Se
 			// and one API URL, as on a user's machine.
 			env.Setenv("PREFECT_HOME", filepath.Join(home, ".prefect"))
 			env.Setenv("PREFECT_API_URL", srv.URL)
+			// Prefect's Python client waits 60s per request by default; a
+			// server on two busy cores may need longer. (The tool's commands
+			// carry --timeout 2m in the scripts.)
+			env.Setenv("PREFECT_API_REQUEST_TIMEOUT", "300")
 			env.Setenv("PREFECT3_PYTHON", venv.Python())
 			env.Setenv("BLOCKS_PY", filepath.Join(helpers, "blocks.py"))
 			return os.MkdirAll(filepath.Join(home, ".prefect"), 0o755)
