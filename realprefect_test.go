@@ -36,8 +36,9 @@ func TestRealPrefect3(t *testing.T) {
 	}
 	// Both start at once: the second comes up while the first's scripts run.
 	type started struct {
-		srv *realprefect.Server
-		err error
+		srv  *realprefect.Server
+		err  error
+		took time.Duration
 	}
 	ready := make([]chan started, len(kinds))
 	ctx, cancel := context.WithTimeout(context.Background(), serverStartLimit)
@@ -46,8 +47,9 @@ func TestRealPrefect3(t *testing.T) {
 		ready[i] = make(chan started, 1)
 		dir := t.TempDir()
 		go func() {
+			begin := time.Now()
 			s, err := realprefect.Start(ctx, venv, dir, k.opts)
-			ready[i] <- started{s, err}
+			ready[i] <- started{s, err, time.Since(begin)}
 		}()
 	}
 	for i, k := range kinds {
@@ -57,6 +59,7 @@ func TestRealPrefect3(t *testing.T) {
 			if st.err != nil {
 				t.Fatal(st.err)
 			}
+			t.Logf("Prefect %s server at %s answered /api/health %s after it was started", venv.Version, st.srv.URL, st.took.Round(time.Millisecond))
 			runPrefect3Scripts(t, venv, st.srv)
 		})
 	}

@@ -2,7 +2,8 @@
 real-Prefect scenarios (testdata/prefect3/*.txtar). PREFECT_API_URL names
 the server.
 
-    blocks.py save NAME FILE       Secret(value=<FILE's text>).save(NAME)
+    blocks.py save NAME FILE       Secret(value=<FILE's text>).save(NAME); more
+                                   save and save-json may follow, in one process
     blocks.py save-json NAME FILE  Secret(value=json.loads(<FILE's text>)).save(NAME)
     blocks.py get NAME             Secret.load(NAME).get(): a str is written as its exact
                                    UTF-8 bytes; anything else fails, naming its type
@@ -35,12 +36,12 @@ def as_json(value):
 
 
 def main(verb, name, *rest):
-    if verb == "save":
-        (path,) = rest
-        Secret(value=read_text(path)).save(name)
-    elif verb == "save-json":
-        (path,) = rest
-        Secret(value=json.loads(read_text(path))).save(name)
+    if verb in ("save", "save-json"):
+        path, rest = rest[0], rest[1:]
+        text = read_text(path)
+        Secret(value=text if verb == "save" else json.loads(text)).save(name)
+        if rest:
+            main(*rest)
     elif verb == "get":
         value = Secret.load(name).get()
         if not isinstance(value, str):
