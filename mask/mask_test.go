@@ -179,8 +179,9 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 // run writes chunks through a Writer of m and closes it. It checks every
-// Write's result, and that what has come out after each one is a prefix of
-// want (nothing is ever emitted that a later write would have to change).
+// Write's result; with want given, that what has come out after each one is
+// a prefix of want (nothing is ever emitted that a later write would have
+// to change) and that the whole output is want.
 func run(t testing.TB, m *mask.Masker, chunks [][]byte, want []byte) []byte {
 	t.Helper()
 	var rec recorder
@@ -199,6 +200,9 @@ func run(t testing.TB, m *mask.Masker, chunks [][]byte, want []byte) []byte {
 	}
 	if w.Pending() != 0 {
 		t.Errorf("Pending after Close = %d", w.Pending())
+	}
+	if want != nil && !bytes.Equal(rec.buf.Bytes(), want) {
+		t.Fatalf("in %d writes, the output after Close differs from the expected:\n got %.300q\nwant %.300q", len(chunks), rec.buf.Bytes(), want)
 	}
 	return rec.buf.Bytes()
 }
