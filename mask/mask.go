@@ -40,12 +40,16 @@ func Marker(name string) string { return "<prefect-secret:" + name + ">" }
 type Secret struct {
 	Name  string
 	Value []byte
+	// JSON marks a structured value held as its JSON text (an object or
+	// an array, as resolve.Secret.IsJSON says): each string leaf in it is
+	// masked too, as a secret of its own named by its path (see Leaves).
+	JSON bool
 }
 
 // Options tune New.
 type Options struct {
-	// MinLen is the shortest value (and line of a value) masked;
-	// DefaultMinLen when 0.
+	// MinLen is the shortest value (and line of a value, and string leaf
+	// of a structured value) masked; DefaultMinLen when 0.
 	MinLen int
 }
 
@@ -181,8 +185,8 @@ func encodings(f []byte, minLen int, buf *bytes.Buffer) [][]byte {
 	return out
 }
 
-// New compiles the matcher. It returns the names of secrets whose values
-// are too short to mask.
+// New compiles the matcher. It returns the names of secrets (and of string
+// leaves of structured ones) whose values are too short to mask.
 func New(secrets []Secret, opts Options) (*Masker, []string) {
 	minLen := opts.MinLen
 	if minLen <= 0 {
@@ -213,6 +217,14 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 	}
 	for _, s := range secrets {
 		add(s.Name, s.Value)
+		if s.JSON {
+			// Text that is not JSON after all has no leaves; the value
+			// as a whole is still masked.
+			leaves, _ := Leaves(s.Name, s.Value)
+			for _, l := range leaves {
+				add(l.Name, l.Value)
+			}
+		}
 	}
 	sort.Strings(tooShort)
 
