@@ -74,7 +74,12 @@ type Masker struct {
 	// output are turned down by this one lookup.
 	abits  []uint64
 	ashift uint
-	maxLen int
+	// starts1 and starts2 have a bit for each anchor's first byte and first
+	// two bytes: most ends of a write are told they start no anchor
+	// without a search.
+	starts1 [4]uint64
+	starts2 []uint64
+	maxLen  int
 
 	// The skip filter: every occurrence of a pattern contains a 4-byte
 	// window starting at a stream offset that is a multiple of step, and
@@ -274,9 +279,16 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 	logBits := max(12, min(26, bits.Len(uint(len(m.anchors))*64)))
 	m.abits = make([]uint64, 1<<(logBits-6))
 	m.ashift = uint(64 - logBits)
+	m.starts2 = make([]uint64, 1<<16/64)
 	for _, key := range m.anchors {
 		hh := m.anchorHash(key)
 		m.abits[hh>>6] |= 1 << (hh & 63)
+		b1 := key >> (8 * (h - 1))
+		m.starts1[b1>>6] |= 1 << (b1 & 63)
+		if h >= 2 {
+			b2 := key >> (8 * (h - 2))
+			m.starts2[b2>>6] |= 1 << (b2 & 63)
+		}
 	}
 	if minPat >= 8 {
 		m.step = min(minPat, gramSpan) - 3

@@ -54,13 +54,17 @@ func (w *Writer) scan(p []byte) {
 		if a+h <= at || !m.hasGram(le32(p[a:])) {
 			continue
 		}
-		from := max(a-(step-1), at)
+		// An occurrence with this window first starts at a-step+1 to a:
+		// its anchor ends on one of the step bytes before a+h.
+		from := max(a-step+h, at)
 		if from > at {
 			g = gAt(from)
 		}
 		at, g = w.exact(p, from, min(a+h, n), base, g)
 	}
-	if from := max(n-(step+3), at); from > at {
+	// An occurrence whose first window is not all in this write starts in
+	// its last step+3 bytes; its anchor ends here or in the next write.
+	if from := max(n-(step+3)+h-1, at); from > at {
 		g = gAt(from)
 		at = from
 	}
@@ -213,6 +217,14 @@ func (w *Writer) holdLen() int {
 	m := w.m
 	h := m.anchorLen
 	for l := int(min(int64(h-1), w.pos)); l >= 1; l-- {
+		if b1 := (w.g >> (8 * (l - 1))) & 0xff; m.starts1[b1>>6]&(1<<(b1&63)) == 0 {
+			continue
+		}
+		if l >= 2 {
+			if b2 := (w.g >> (8 * (l - 2))) & 0xffff; m.starts2[b2>>6]&(1<<(b2&63)) == 0 {
+				continue
+			}
+		}
 		lo := (w.g & (1<<(8*l) - 1)) << (8 * (h - l))
 		hi := lo | (1<<(8*(h-l)) - 1)
 		if i, _ := slices.BinarySearch(m.anchors, lo); i < len(m.anchors) && m.anchors[i] <= hi {

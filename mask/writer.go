@@ -24,10 +24,10 @@ type Writer struct {
 	live    []bool
 	done    []int32
 	// held are the bytes not yet written, starting at offset heldAt of the
-	// stream; the scan has consumed them all. The buffer is ours: new
-	// output is appended to it in place, so holding a long tail back
-	// across many small writes costs no more than the bytes themselves.
+	// stream; the scan has consumed them all. They are ours (see keep),
+	// and new output is appended to them in place.
 	held   []byte
+	buf    []byte
 	heldAt int64
 	pos    int64 // bytes consumed so far
 	// regions are covered spans not yet written, in order.
@@ -185,18 +185,21 @@ func (w *Writer) emit(data []byte, upTo int64) {
 	}
 }
 
-// keep holds rest back. When the tail held before this write was not empty,
-// data (and so rest) is our own buffer, which rest stays in; otherwise
-// data is the caller's, and rest is copied.
+// keep holds rest back. A short tail is copied to the start of the
+// Writer's buffer, where the next write is appended without allocating.
+// A long one (a long value being followed) stays where it is when it is
+// in our buffer already, which it is when the tail held before this write
+// was not empty: holding it across many small writes then costs no more
+// than its bytes.
 func (w *Writer) keep(rest []byte) {
-	switch {
-	case len(w.held) > 0:
+	if len(w.held) > 0 && len(rest) > 4<<10 {
 		w.held = rest
-	case len(rest) > 0:
-		w.held = append(w.held[:0], rest...)
+		return
 	}
-	if len(w.held) == 0 && cap(w.held) > maxHeld {
-		w.held = nil // a long tail is gone: do not keep its room
+	w.buf = append(w.buf[:0], rest...) // rest may lie in buf: append moves
+	w.held = w.buf
+	if len(rest) == 0 && cap(w.buf) > 1<<20 {
+		w.buf, w.held = nil, nil // a long tail is gone: do not keep its room
 	}
 }
 
