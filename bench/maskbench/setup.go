@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -93,7 +92,7 @@ func setupCmd(args []string) {
 			if err != nil || !st.Success() {
 				fail("%s %s: %v %v", c, cmd.label, st, err)
 			}
-			return d, st.SysUsage().(*syscall.Rusage).Maxrss
+			return d, maxRSS(st)
 		}
 		times := make([][]time.Duration, len(cmds))
 		rss := make([][]int64, len(cmds))
