@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -62,39 +60,13 @@ func (g *globals) registerCIMasks(f ciMaskFlags, values map[string]resolve.Secre
 }
 
 // structuredStrings returns every string leaf of a structured value (its
-// JSON text): the parts of it a step is most likely to print alone.
-//
-// A seam: the masker (package mask) is to expose the same extraction for
-// its own variants; once it does, this calls it instead.
-var structuredStrings = jsonStringLeaves
-
-func jsonStringLeaves(jsonText []byte) [][]byte {
-	dec := json.NewDecoder(bytes.NewReader(jsonText))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil
+// JSON text), as the masker finds them: the parts of it a step is most
+// likely to print alone.
+func structuredStrings(jsonText []byte) [][]byte {
+	leaves, _ := mask.Leaves("", jsonText)
+	out := make([][]byte, len(leaves))
+	for i, l := range leaves {
+		out[i] = l.Value
 	}
-	var out [][]byte
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			out = append(out, []byte(v))
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
-		case map[string]any:
-			keys := make([]string, 0, len(v))
-			for k := range v {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				walk(v[k])
-			}
-		}
-	}
-	walk(v)
 	return out
 }

@@ -3,6 +3,8 @@ package commands
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -155,7 +157,8 @@ func (g *globals) exec(in *execInput) error {
 		if w.Plain {
 			continue
 		}
-		secrets = append(secrets, mask.Secret{Name: w.Name, Value: res.Values[w.Name].Reveal()})
+		v := res.Values[w.Name]
+		secrets = append(secrets, mask.Secret{Name: w.Name, Value: v.Reveal(), JSON: v.IsJSON()})
 	}
 	minLen := in.MaskMin
 	if minLen <= 0 {
@@ -313,9 +316,15 @@ func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.
 				Msg:  fmt.Sprintf("the value of %s holds a NUL byte, which an environment variable cannot", resolve.QuoteName(w.Name)),
 				Hint: "use prefect-secrets get " + w.Name + " to read it as bytes"}
 		}
-		set[w.Var] = string(v)
+		vars := []string{w.Var}
 		if in.Context {
-			set[resolve.ContextPrefix+w.Name] = string(v)
+			vars = append(vars, resolve.ContextPrefix+w.Name)
+		}
+		for _, k := range vars {
+			if err := envEntryFits(k, w.Name, len(v)); err != nil {
+				return nil, err
+			}
+			set[k] = string(v)
 		}
 	}
 	env := make([]string, 0, len(environ)+len(set))
@@ -338,6 +347,24 @@ func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.
 		env = append(env, k+"="+set[k])
 	}
 	return env, nil
+}
+
+// envEntryFits refuses a variable the kernel would refuse to start the
+// command with: on Linux, no "VAR=value" string (its NUL included) may
+// exceed 32 pages (MAX_ARG_STRLEN, 128 KiB with 4 KiB pages), or execve
+// fails with "argument list too long" after everything was set up.
+func envEntryFits(name, secret string, valueLen int) error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	limit := 32 * os.Getpagesize()
+	if n := len(name) + 1 + valueLen + 1; n > limit {
+		return &resolve.Error{Kind: resolve.ErrBadInput,
+			Msg: fmt.Sprintf("variable %s would be %d bytes (its name, \"=\", the value of secret %s and a NUL), over the %d bytes Linux allows one environment variable (MAX_ARG_STRLEN); nothing was run",
+				resolve.QuoteName(name), n, resolve.QuoteName(secret), limit),
+			Hint: "pass a value this large another way, e.g. on stdin: prefect-secrets get " + secret + " | COMMAND"}
+	}
+	return nil
 }
 
 func envValue(env []string, key string) string {

@@ -110,19 +110,19 @@ func TestAppendGitHubEnv(t *testing.T) {
 	}
 }
 
-func TestJSONStringLeaves(t *testing.T) {
-	got := jsonStringLeaves([]byte(`{"b":{"pw":"p1","n":5,"list":["p2",true,null,{"k":"p3"}]},"a":"p0"}`))
+func TestStructuredStrings(t *testing.T) {
+	got := structuredStrings([]byte(`{"b":{"pw":"p1","n":5,"list":["p2",true,null,{"k":"p3"}]},"a":"p0"}`))
 	var s []string
 	for _, g := range got {
 		s = append(s, string(g))
 	}
-	if want := "p0,p2,p3,p1"; strings.Join(s, ",") != want {
-		t.Errorf("leaves = %q, want %s (depth first, keys sorted, only strings)", s, want)
+	if want := "p1,p2,p3,p0"; strings.Join(s, ",") != want {
+		t.Errorf("leaves = %q, want %s (in the order of the text, only strings)", s, want)
 	}
-	if got := jsonStringLeaves([]byte(`42`)); len(got) != 0 {
+	if got := structuredStrings([]byte(`42`)); len(got) != 0 {
 		t.Errorf("a number has string leaves: %q", got)
 	}
-	if got := jsonStringLeaves([]byte(`{broken`)); len(got) != 0 {
+	if got := structuredStrings([]byte(`{broken`)); len(got) != 0 {
 		t.Errorf("broken JSON has string leaves: %q", got)
 	}
 }

@@ -463,11 +463,12 @@ func TestMalformedResponse(t *testing.T) {
 		wantKind(t, err, resolve.ErrUnavailable)
 		wantIn(t, "error", err.Error(), srv.Addr(), "GET /api/block_types/slug/secret")
 	})
-	// A document with no value, answering a GET by name: the error names
-	// that GET, not some other request.
-	t.Run("V2 get one, document without a value", func(t *testing.T) {
+	// A document whose data is not an object, answering a GET by name: the
+	// error names that GET, not some other request. (A document with no
+	// value is the JSON null: TestV2BlockWithoutValueIsJSONNull.)
+	t.Run("V2 get one, document whose data is not an object", func(t *testing.T) {
 		srv, c, _ := v2(t)
-		srv.Script(prefecttest.Response{Status: 200, Body: `{"id":"0b8f4c1e-8a77-4a4e-9d1c-6b1f9d1f0a11","name":"my-key","data":{}}`})
+		srv.Script(prefecttest.Response{Status: 200, Body: `{"id":"0b8f4c1e-8a77-4a4e-9d1c-6b1f9d1f0a11","name":"my-key","data":5}`})
 		_, err := c.Get(ctx(t), []string{"MY_KEY"})
 		wantKind(t, err, resolve.ErrUnavailable)
 		wantIn(t, "error", err.Error(), srv.Addr(), "GET /api/block_types/slug/secret/block_documents/name/my-key")

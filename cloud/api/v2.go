@@ -29,11 +29,15 @@ type blockDocument struct {
 }
 
 // value turns a Secret block's data.value into a Secret: a JSON string is
-// its text (Prefect 2.x), any other JSON value its JSON text (3.x).
+// its text (Prefect 2.x), any other JSON value its JSON text (3.x). A block
+// with no value (Prefect saves Secret(value=None) as null; a PATCH can
+// leave data empty) is the JSON null, which Prefect's own Secret.get()
+// gives as None: the block is there, and one odd block never fails a read
+// of many.
 func (d *blockDocument) value() (resolve.Secret, bool) {
 	v := d.Data.Value
-	if len(v) == 0 || string(v) == "null" {
-		return resolve.Secret{}, false
+	if len(v) == 0 {
+		v = json.RawMessage("null")
 	}
 	if v[0] == '"' {
 		var s string

@@ -616,3 +616,24 @@ func TestV1CreateRefusesAnExistingName(t *testing.T) {
 		t.Errorf("FRESH = %v", v)
 	}
 }
+
+// A Secret block with no value (Prefect's Secret(value=None), or data
+// emptied by a PATCH) is there, as JSON null, in a read of one name or of
+// many: it never fails the other names.
+func TestV2BlockWithoutValueIsJSONNull(t *testing.T) {
+	srv, c, _ := v2(t)
+	srv.SetBlock("none", nil)
+	srv.SetBlock("other", "v")
+	for _, names := range [][]string{{"NONE"}, {"NONE", "OTHER"}} {
+		got, err := c.Get(ctx(t), names)
+		if err != nil {
+			t.Fatalf("Get(%q): %v", names, err)
+		}
+		if v, ok := got["NONE"]; !ok || string(v.Reveal()) != "null" || !v.IsJSON() {
+			t.Errorf("Get(%q): NONE = %q (json %v, there %v), want the JSON null", names, v.Reveal(), v.IsJSON(), ok)
+		}
+		if len(names) == 2 && string(got["OTHER"].Reveal()) != "v" {
+			t.Errorf("Get(%q): OTHER = %q", names, got["OTHER"].Reveal())
+		}
+	}
+}
