@@ -24,12 +24,6 @@ const (
 	V1 Version = 1
 )
 
-// DefaultTimeout is Prefect 1's request_timeout.
-const DefaultTimeout = 15 * time.Second
-
-// DefaultTimeoutV2 is Prefect 2/3's PREFECT_API_REQUEST_TIMEOUT.
-const DefaultTimeoutV2 = 60 * time.Second
-
 // Config is the API in use and where each setting came from. Credentials
 // are Secrets: they print as a redaction marker.
 type Config struct {

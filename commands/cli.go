@@ -10,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
@@ -98,8 +97,8 @@ func (a *App) globalFlags() []cli.Flag {
 		usage: "comma-separated `LIST` of sources, in the order they are asked: " + strings.Join(knownSources, ", "),
 		def:   defaultSources, choices: knownSources, list: true}
 	a.timeout = &option{name: "timeout", value: durationValue{&g.timeout}, env: "PREFECT_SECRETS_TIMEOUT", getenv: getenv,
-		usage: "`DURATION` each keyring call and API request may take, e.g. 500ms or 5s",
-		def:   keyring.DefaultTimeout.String() + " for the keyring, " + cloud.DefaultTimeout.String() + " for the API, Prefect's own"}
+		usage: "`DURATION` each keyring call may take, and each whole call to the Prefect API, retries and waits included, e.g. 500ms or 5s",
+		def:   keyring.DefaultTimeout.String() + " for the keyring; for the API, twice PREFECT_API_REQUEST_TIMEOUT plus Prefect's retry waits (3m14s)"}
 	return []cli.Flag{
 		a.sources,
 		&option{name: "keyring-service", value: stringValue{&g.keyringService}, env: "PREFECT_SECRETS_KEYRING_SERVICE", getenv: getenv,
