@@ -1,12 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -124,19 +124,21 @@ func (c *Client) v2Document(ctx context.Context, block string) (*blockDocument, 
 	return &d, nil
 }
 
-var limitRE = regexp.MustCompile(`less than or equal to (\d+)`)
-
 // smallerLimit reads Prefect's 422 "Invalid limit: must be less than or
 // equal to N." and returns N when it is a usable, smaller page size.
 func smallerLimit(r *reply, limit int) (int, bool) {
 	if r.status != http.StatusUnprocessableEntity {
 		return 0, false
 	}
-	m := limitRE.FindSubmatch(r.body)
-	if m == nil {
+	_, rest, found := bytes.Cut(r.body, []byte("less than or equal to "))
+	digits := 0
+	for digits < len(rest) && digits < 9 && rest[digits] >= '0' && rest[digits] <= '9' {
+		digits++
+	}
+	if !found || digits == 0 {
 		return 0, false
 	}
-	n, err := strconv.Atoi(string(m[1]))
+	n, err := strconv.Atoi(string(rest[:digits]))
 	return n, err == nil && n > 0 && n < limit
 }
 
