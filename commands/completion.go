@@ -44,7 +44,7 @@ func completionCommand(a *App) *cli.Command {
 		UsageText: "prefect-secrets completion bash|zsh|fish|powershell",
 		Description: `Prints a script that makes the shell complete prefect-secrets' commands,
 options, the values of --sources, --to, --from and --format, file names for
-an option's FILE, and secret names for get, explain, delete and exec -s. Names come from the local context and the
+an option's FILE, and secret names for get, explain, delete, exec -s and export -s. Names come from the local context and the
 keyring (given at most 300ms); the Prefect API is asked only when --sources
 names it (cloud). A completion never shows a value.
 

@@ -70,7 +70,7 @@ func (g *globals) doctor() error {
 		} else {
 			var names []string
 			names, checkErr = src.Names(g.ctx())
-			what = fmt.Sprintf("answers: %d names", len(names))
+			what = fmt.Sprintf("answers: %d %s", len(names), plural(len(names), "name", "names"))
 		}
 		took := time.Since(start).Round(time.Millisecond)
 		var absent *resolve.AbsentError
@@ -122,4 +122,12 @@ func settingLines(src resolve.Source) []string {
 		lines[i] = "setting " + o.String()
 	}
 	return lines
+}
+
+// plural is one or other, by n.
+func plural(n int, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
 }

@@ -45,7 +45,7 @@ log masking (::add-mask:: on stderr; --no-ci-mask turns this off).
 Examples:
   prefect-secrets inject -i config.yaml.tpl -o config.yaml
   prefect-secrets inject < settings.tpl > settings.toml
-  echo 'url: postgres://app:{{ prefect-secret://DB_PASSWORD }}@db/app' | prefect-secrets inject`,
+  echo 'url: postgres://app:{{ prefect-secret://DB_PASSWORD }}@db/app' | prefect-secrets inject > app.yaml`,
 		Flags: []cli.Flag{
 			&option{name: "input", alias: "i", value: stringValue{&in.Input}, usage: "read the template from `FILE` (default, or -: stdin)"},
 			&option{name: "output", alias: "o", value: stringValue{&in.Dest.File}, usage: "write to `FILE` (atomically, mode 0600) instead of stdout"},

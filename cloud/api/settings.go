@@ -83,6 +83,9 @@ func (c *Client) tlsConfig() (*tls.Config, error) {
 	conf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.InsecureSkipVerify {
 		conf.InsecureSkipVerify = true
+		if c.base.Scheme != "https" {
+			return conf, nil // no TLS to check: nothing to warn of
+		}
 		c.Warnings = append(c.Warnings, fmt.Sprintf("TLS certificate checks are off (PREFECT_API_TLS_INSECURE_SKIP_VERIFY, from %s): anyone on the network path to %s can pose as the Prefect API and read the key", cfg.InsecureSkipVerifyFrom, c.base.Host))
 		return conf, nil
 	}

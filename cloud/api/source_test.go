@@ -192,6 +192,19 @@ func TestSourceInsecureWarnsEveryTime(t *testing.T) {
 	}
 }
 
+// Over plain HTTP there is no certificate to check: the setting changes
+// nothing, and no warning says it does.
+func TestSourceInsecureSilentOverHTTP(t *testing.T) {
+	srv := prefecttest.NewV2(t)
+	s, _, warnings := source(t, "PREFECT_API_URL="+srv.URL(), "PREFECT_API_TLS_INSECURE_SKIP_VERIFY=true")
+	if _, err := s.Lookup(ctx(t), []string{"K"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(*warnings) != 0 {
+		t.Errorf("warnings %q for an http:// API", *warnings)
+	}
+}
+
 // CheckValue refuses the mask before any request, as Set does.
 func TestSourceCheckValue(t *testing.T) {
 	srv := prefecttest.NewV2(t)
