@@ -60,45 +60,71 @@ func (t *scriptT) check() {
 	}
 }
 
-// prefectapi v2|v2tls|v1 [key=KEY] [tenant=ID] [cloudpath] starts a fake
+// prefectapi v2|v2tls|v1 [key=KEY] [auth=STRING] [tenant=ID] [cloudpath]
+// [csrf] [nocsrfroute] [header=NAME:VALUE]... [trust=none] starts a fake
 // Prefect API for the rest of the script and points the environment at it
-// as a user's configuration would: Prefect 2/3 through PREFECT_API_URL and
-// PREFECT_API_KEY; Prefect 1 through PREFECT__CLOUD__* with
-// use_local_secrets false. The key the server requires is KEY (none if
-// not given).
+// as a user's configuration would: Prefect 2/3 through PREFECT_API_URL,
+// PREFECT_API_KEY and PREFECT_API_AUTH_STRING; Prefect 1 through
+// PREFECT__CLOUD__* with use_local_secrets false. The server requires the
+// key KEY or the basic-auth STRING (none if not given), a CSRF token with
+// csrf (nocsrfroute: a server from before CSRF support), and each header
+// NAME with VALUE, as an authenticating proxy would (the script sets
+// PREFECT_CLIENT_CUSTOM_HEADERS itself). v2tls serves HTTPS with a
+// certificate from a private CA written to $WORK/fake-api-ca.pem, which
+// SSL_CERT_FILE names unless trust=none; $WORK/other-ca.pem is another
+// private CA's, which signs nothing here.
 func cmdPrefectAPI(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: prefectapi v2|v2tls|v1 [key=KEY] [auth=STRING] [tenant=ID] [cloudpath] [csrf] [nocsrfroute] [header=NAME:VALUE]... [trust=none]"
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: prefectapi v2|v2tls|v1 [key=KEY] [tenant=ID] [cloudpath]")
+		ts.Fatalf(usage)
 	}
 	st := &scriptT{ts: ts}
 	a := &scriptAPI{t: st}
-	key, tenant, cloudPath := "", "", false
+	key, auth, tenant, trust := "", "", "", true
+	var opts []prefecttest.V2Option
 	for _, arg := range args[1:] {
-		switch {
-		case strings.HasPrefix(arg, "key="):
-			key = strings.TrimPrefix(arg, "key=")
-		case strings.HasPrefix(arg, "tenant="):
-			tenant = strings.TrimPrefix(arg, "tenant=")
-		case arg == "cloudpath":
-			cloudPath = true
+		name, val, _ := strings.Cut(arg, "=")
+		switch name {
+		case "key":
+			key = val
+		case "auth":
+			auth = val
+			opts = append(opts, prefecttest.WithAuthString(val))
+		case "tenant":
+			tenant = val
+		case "cloudpath":
+			opts = append(opts, prefecttest.WithCloudPath())
+		case "csrf":
+			opts = append(opts, prefecttest.WithCSRF())
+		case "nocsrfroute":
+			opts = append(opts, prefecttest.WithoutCSRFRoute())
+		case "header":
+			h, v, ok := strings.Cut(val, ":")
+			if !ok {
+				ts.Fatalf("header=NAME:VALUE, not %q", val)
+			}
+			opts = append(opts, prefecttest.WithRequiredHeader(h, v))
+		case "trust":
+			trust = val != "none"
 		default:
-			ts.Fatalf("unknown prefectapi option %q", arg)
+			ts.Fatalf("unknown prefectapi option %q; %s", arg, usage)
 		}
 	}
 	switch args[0] {
 	case "v2", "v2tls":
-		var opts []prefecttest.V2Option
 		if key != "" {
 			opts = append(opts, prefecttest.WithAPIKey(key))
 		}
-		if cloudPath {
-			opts = append(opts, prefecttest.WithCloudPath())
-		}
 		if args[0] == "v2tls" {
 			a.v2 = prefecttest.NewV2TLS(st, opts...)
-			pem := ts.MkAbs("fake-api-cert.pem")
+			pem := ts.MkAbs("fake-api-ca.pem")
 			ts.Check(writeFile(pem, a.v2.CertPEM()))
-			ts.Setenv("SSL_CERT_FILE", pem)
+			other, err := prefecttest.OtherCAPEM()
+			ts.Check(err)
+			ts.Check(writeFile(ts.MkAbs("other-ca.pem"), other))
+			if trust {
+				ts.Setenv("SSL_CERT_FILE", pem)
+			}
 		} else {
 			a.v2 = prefecttest.NewV2(st, opts...)
 		}
@@ -106,15 +132,21 @@ func cmdPrefectAPI(ts *testscript.TestScript, neg bool, args []string) {
 		if key != "" {
 			ts.Setenv("PREFECT_API_KEY", key)
 		}
+		if auth != "" {
+			ts.Setenv("PREFECT_API_AUTH_STRING", auth)
+		}
 	case "v1":
-		var opts []prefecttest.V1Option
+		if auth != "" || len(opts) > 0 {
+			ts.Fatalf("prefectapi v1 takes key=, tenant= only")
+		}
+		var v1opts []prefecttest.V1Option
 		if key != "" {
-			opts = append(opts, prefecttest.WithV1APIKey(key))
+			v1opts = append(v1opts, prefecttest.WithV1APIKey(key))
 		}
 		if tenant != "" {
-			opts = append(opts, prefecttest.WithTenant(tenant))
+			v1opts = append(v1opts, prefecttest.WithTenant(tenant))
 		}
-		a.v1 = prefecttest.NewV1(st, opts...)
+		a.v1 = prefecttest.NewV1(st, v1opts...)
 		ts.Setenv("PREFECT__CLOUD__USE_LOCAL_SECRETS", "false")
 		ts.Setenv("PREFECT__CLOUD__API", a.v1.URL())
 		if key != "" {
@@ -225,11 +257,14 @@ func cmdAPICount(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// apiscript STATUS [retry-after=N] | hang | reset: the next request gets
-// this answer instead of the normal one.
+// apiscript STATUS [retry-after=N] [echo=HEADER,...] [header=NAME:VALUE]...
+// | hang | reset | stall: the next request gets this answer instead of
+// the normal one. echo= repeats the request's values of those headers in
+// the body, as some servers' error pages do; stall sends a 200's headers
+// and half its body, then nothing.
 func cmdAPIScript(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: apiscript STATUS [retry-after=N] | hang | reset")
+		ts.Fatalf("usage: apiscript STATUS [retry-after=N] [echo=HEADER,...] [header=NAME:VALUE]... | hang | reset | stall")
 	}
 	var r prefecttest.Response
 	switch args[0] {
@@ -237,15 +272,30 @@ func cmdAPIScript(ts *testscript.TestScript, neg bool, args []string) {
 		r.Hang = true
 	case "reset":
 		r.Reset = true
+	case "stall":
+		r.StallBody, r.Body = true, `[{"id": "stalled"}]`
 	default:
 		status, err := strconv.Atoi(args[0])
 		ts.Check(err)
 		r.Status = status
-		r.Body = fmt.Sprintf(`{"detail": "scripted %d"}`, status)
+		r.Header = map[string]string{}
+		echo := false
 		for _, a := range args[1:] {
-			if v, ok := strings.CutPrefix(a, "retry-after="); ok {
-				r.Header = map[string]string{"Retry-After": v}
+			name, val, _ := strings.Cut(a, "=")
+			switch name {
+			case "retry-after":
+				r.Header["Retry-After"] = val
+			case "echo":
+				r.Echo, echo = strings.Split(val, ","), true
+			case "header":
+				h, v, _ := strings.Cut(val, ":")
+				r.Header[h] = v
+			default:
+				ts.Fatalf("unknown apiscript option %q", a)
 			}
+		}
+		if !echo {
+			r.Body = fmt.Sprintf(`{"detail": "scripted %d"}`, status)
 		}
 	}
 	a := apiOf(ts)

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,55 +11,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/unprivileged"
 )
-
-// unprivileged returns credentials for running a process as an ordinary
-// user (nobody, when the test runs as root, as CI does; else ourselves),
-// and a prefect-secrets that user can run, in a directory it can write.
-func unprivileged(t *testing.T) (cred *syscall.Credential, bin, dir string) {
-	t.Helper()
-	orig, err := exec.LookPath("prefect-secrets") // testscript.Main put it on PATH
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir = t.TempDir()
-	// t.TempDir's parents are private to us: open the way to dir.
-	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o777); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin = filepath.Join(dir, "bin", "prefect-secrets")
-	if err := os.Mkdir(filepath.Dir(bin), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Link(orig, bin); err != nil {
-		copyFile(t, orig, bin)
-	}
-	if os.Geteuid() == 0 {
-		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
-	}
-	return cred, bin, dir
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // waitForFile waits up to 30 s for the file at path not to be empty, and
 // returns its content.
@@ -79,18 +32,27 @@ func waitForFile(t *testing.T, path string) string {
 
 // TestExecMemoryClosedToSameUser: prefect-secrets holds secrets in its
 // memory and, when they come from its environment, in /proc/PID/environ.
-// Another process of the same user must not read them there (issue 10,
-// item 13: the process is made non-dumpable at start). The child, which
+// Another process of the same user (an ordinary one: root may read any)
+// must not read them there (issue 10, item 13: the process is made
+// non-dumpable at start). The child, which
 // has the secret in its environment on purpose, is as it would be without
 // us: that same process can read its environ, which shows the test can see
 // the difference.
 func TestExecMemoryClosedToSameUser(t *testing.T) {
-	cred, bin, dir := unprivileged(t)
+	orig, err := exec.LookPath("prefect-secrets") // testscript.Main put it on PATH
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := unprivileged.Dir(t)
+	bin, err := unprivileged.Copy(orig, dir, "prefect-secrets")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "exec", "-s", "V", "--", "sh", "-c", `echo $$ > child; while [ ! -e go ]; do sleep 0.05; done`)
 	cmd.Dir = dir
 	cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0",
 		"PREFECT_SECRETS_SOURCES=context", "PREFECT__CONTEXT__SECRETS__V=" + maskSecret}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	unprivileged.As(cmd)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -105,7 +67,7 @@ func TestExecMemoryClosedToSameUser(t *testing.T) {
 	child := waitForFile(t, filepath.Join(dir, "child"))
 	read := func(pid string) (string, error) {
 		c := exec.Command("cat", "/proc/"+pid+"/environ")
-		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		unprivileged.As(c)
 		b, err := c.CombinedOutput()
 		return string(b), err
 	}

@@ -2,6 +2,8 @@
 // stdout or to a child process, never echoing them anywhere else.
 package main
 
+//go:generate go run ./internal/gendocs
+
 import (
 	"os"
 
@@ -9,8 +11,11 @@ import (
 	"github.com/prefect-secrets/prefect-secrets/proc"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is stamped in at release with -ldflags "-X main.version=...".
+// Without it, the version comes from the build's own information: the
+// module version for `go install ...@v1.2.3`, the VCS revision for a build
+// in a checkout.
+var version string
 
 func main() {
 	os.Exit(run(os.Args))

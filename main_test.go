@@ -1,9 +1,20 @@
 //go:build unix
 
+// The rules every test of this project keeps (the README's Tests section
+// says why): CI runs `go test -race ./...` on 2 busy cores as root, so
+//
+//   - no test depends on wall-clock speed or an idle machine: no fixed time
+//     budgets (speed is measured in bench/), deadlines only guard against
+//     hangs, waits poll for a condition;
+//   - no test skips in CI: where a part is missing a test skips with the
+//     reason, and CI installs the part and turns that skip into a failure;
+//     permission tests run as an ordinary user under root.
+
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,9 +34,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
-	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/internal/unprivileged"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -35,14 +45,8 @@ func TestMain(m *testing.M) {
 		"prefect-secrets": func() { os.Exit(run(os.Args)) },
 		"exits":           exitsMain,
 		"ptyrun":          ptyrunMain,
+		"unprivileged":    unprivilegedMain,
 		"waitreadergone":  waitReaderGoneMain,
-		// The Prefect API helper, found next to prefect-secrets as in a release.
-		cloud.HelperName: func() {
-			if err := api.Serve(context.Background(), os.Stdin, os.Stdout, api.Options{}); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(70)
-			}
-		},
 	})
 }
 
@@ -50,6 +54,7 @@ func TestMain(m *testing.M) {
 // binary (this test binary, re-executed as prefect-secrets).
 func TestScripts(t *testing.T) {
 	t.Cleanup(stopSharedKeyring)
+	t.Cleanup(removeCheckouts)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
@@ -61,22 +66,40 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(home, 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile":   cmdWaitfile,
-			"waitstop":   cmdWaitstop,
-			"waitcaught": cmdWaitcaught,
-			"signal":     cmdSignal,
-			"chomp":      cmdChomp,
-			"keyring":    cmdKeyring,
-			"prefectapi": cmdPrefectAPI,
-			"apiblock":   cmdAPIBlock,
-			"apihas":     cmdAPIHas,
-			"apicount":   cmdAPICount,
-			"apiscript":  cmdAPIScript,
+			"waitfile":      cmdWaitfile,
+			"waitstop":      cmdWaitstop,
+			"waitcaught":    cmdWaitcaught,
+			"signal":        cmdSignal,
+			"chomp":         cmdChomp,
+			"keyring":       cmdKeyring,
+			"prefectapi":    cmdPrefectAPI,
+			"apiblock":      cmdAPIBlock,
+			"apihas":        cmdAPIHas,
+			"apicount":      cmdAPICount,
+			"apiscript":     cmdAPIScript,
+			"checkoutbuild": cmdCheckoutBuild,
+			// format_script_test.go
+			"hostile":     cmdHostile,
+			"readback":    cmdReadback,
+			"samedir":     cmdSamedir,
+			"runnermasks": cmdRunnermasks,
+			"filemode":    cmdFilemode,
+			"bigtemplate": cmdBigtemplate,
 		},
 		Condition:           keyringCondition,
 		RequireExplicitExec: true,
 	})
 }
+
+// scriptTimeout is the deadline "keyring up", "none" and "locked" give
+// every prefect-secrets call of the script, through PREFECT_SECRETS_TIMEOUT
+// (a call's own --timeout wins). A keyring call's deadline there only
+// guards against a hang: on a busy machine a daemon that fsyncs its file
+// on each write can take longer than the 3s default, and what the scripts
+// check is what is stored and said, not how fast. Scripts that test the
+// deadline itself ("keyring stopped") give a short --timeout against a
+// daemon that never answers.
+const scriptTimeout = "60s"
 
 var signals = map[string]syscall.Signal{
 	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
@@ -223,6 +246,60 @@ func cmdWaitcaught(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Fatalf("process %s did not catch %s within 10s", pid, args[0])
 }
 
+// unprivileged PROG [ARGS...] runs PROG, a program of this test binary, as
+// an ordinary user when the tests run as root (as CI does), so that
+// permission checks are real; else it just runs it. It exits as PROG did.
+func unprivilegedMain() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: unprivileged PROG [ARGS...]")
+		os.Exit(2)
+	}
+	path, err := exec.LookPath(os.Args[1])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unprivileged: %v\n", err)
+		os.Exit(2)
+	}
+	var cleanup func()
+	if unprivileged.Root() {
+		// A copy the ordinary user can run, in the script's directory, and
+		// the search bit on the directories above it up to testscript's
+		// root (it makes them 0700).
+		work := os.Getenv("WORK")
+		top := filepath.Dir(filepath.Dir(work))
+		dir, err := os.MkdirTemp(work, ".unprivileged-")
+		if err == nil {
+			cleanup = func() { os.RemoveAll(dir) }
+			err = os.Chmod(dir, 0o755)
+		}
+		if err == nil {
+			path, err = unprivileged.Copy(path, dir, filepath.Base(os.Args[1]))
+		}
+		if cwd, cwdErr := os.Getwd(); err == nil {
+			err = cmp.Or(cwdErr, unprivileged.Reach(dir, top), unprivileged.Reach(cwd, top))
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "unprivileged: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	cmd := exec.Command(path, os.Args[2:]...)
+	cmd.Args[0] = os.Args[1]
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	unprivileged.As(cmd)
+	err = cmd.Run()
+	if cleanup != nil {
+		cleanup()
+	}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		os.Exit(ee.ExitCode())
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "unprivileged: %v\n", err)
+		os.Exit(2)
+	}
+}
+
 // waitfile FILE waits (up to 10s) until FILE exists and is not empty.
 func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
@@ -292,7 +369,9 @@ var (
 //	stopped  a Secret Service whose daemon is stopped (SIGSTOP): it never answers
 //	dead     a bus address whose socket is gone
 //
-// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own.
+// It sets PREFECT_SECRETS_KEYRING_SERVICE to a name of the script's own,
+// and, but for "stopped" and "dead", gives every call a generous deadline
+// (see scriptTimeout).
 // Scripts guard it with "[!keyring] skip": see keyringCondition.
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	mode := "up"
@@ -324,7 +403,7 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		switch mode {
 		case "locked":
 			// One item, LOCKED_ITEM, is stored first, so reads meet a locked item.
-			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Getenv: envLookup(s.Env)}
+			k := &keyring.Keyring{Service: "test-" + filepath.Base(ts.Getenv("WORK")), Timeout: time.Minute, Getenv: envLookup(s.Env)}
 			ts.Check(k.Set(context.Background(), "LOCKED_ITEM", resolve.NewSecret([]byte("locked-canary"))))
 			ts.Check(s.LockAll())
 		case "stopped":
@@ -342,6 +421,9 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		ts.Setenv(k, v)
 	}
+	if mode != "stopped" {
+		ts.Setenv("PREFECT_SECRETS_TIMEOUT", scriptTimeout)
+	}
 	ts.Setenv("PREFECT_SECRETS_KEYRING_SERVICE", "test-"+filepath.Base(ts.Getenv("WORK")))
 }
 
@@ -358,14 +440,21 @@ func stopSharedKeyring() {
 	sharedKeyring, sharedKeyringErr, sharedKeyringDir = nil, nil, ""
 }
 
-// keyringCondition answers [keyring]: can a private Secret Service run
-// here? Where gnome-keyring is missing, scripts that need it skip, unless
-// PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an error.
+// keyringCondition answers [keyring] (can a private Secret Service run
+// here?) and [secret-tool] (is libsecret's secret-tool, the independent
+// client, installed?). Where either is missing, scripts that need it skip,
+// unless PREFECT_SECRETS_REQUIRE_KEYRING is set (CI), where that is an
+// error: CI installs both.
 func keyringCondition(cond string) (bool, error) {
-	if cond != "keyring" {
+	var why string
+	switch cond {
+	case "keyring":
+		why = keyringtest.Missing()
+	case "secret-tool":
+		why = keyringtest.SecretToolMissing()
+	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	why := keyringtest.Missing()
 	if why != "" && os.Getenv(keyringtest.RequireVar) != "" {
 		return false, fmt.Errorf("%s is set but %s", keyringtest.RequireVar, why)
 	}

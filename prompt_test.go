@@ -26,10 +26,11 @@ func TestSetPromptDoesNotEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "PREFECT_SECRETS_KEYRING_SERVICE=echo-test", "TERM=dumb"}, svc.Env...)
+	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "PREFECT_SECRETS_KEYRING_SERVICE=echo-test", "TERM=dumb", "GORACE=atexit_sleep_ms=0"}, svc.Env...)
 
 	const typed = "typed-s3cret-value"
-	cmd := exec.Command(bin, "set", "TYPED")
+	// Deadlines here (--timeout, waitFor's) only guard against a hang.
+	cmd := exec.Command(bin, "--timeout", "60s", "set", "TYPED")
 	cmd.Env = env
 	tty, err := pty.Start(cmd)
 	if err != nil {
@@ -39,7 +40,7 @@ func TestSetPromptDoesNotEcho(t *testing.T) {
 	var screen bytes.Buffer
 	waitFor := func(prompt string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		buf := make([]byte, 256)
 		for !strings.Contains(screen.String(), prompt) {
 			if time.Now().After(deadline) {
@@ -63,7 +64,7 @@ func TestSetPromptDoesNotEcho(t *testing.T) {
 		t.Fatalf("the terminal echoed the value: %q", screen.String())
 	}
 
-	get := exec.Command(bin, "get", "TYPED")
+	get := exec.Command(bin, "--timeout", "60s", "get", "TYPED")
 	get.Env = env
 	out, err := get.Output()
 	if err != nil || string(out) != typed {

@@ -1,25 +1,14 @@
-// Package cloud is the Prefect API as a secret source and store: which API
-// the user's Prefect configuration points at (read as Prefect reads it),
-// and the Source and Store that reach it. The HTTP work itself runs in a
-// helper program (cmd/prefect-secrets-cloud, package cloud/api): Go links
-// and initialises every package a binary imports on every start, and an
-// HTTPS client alone costs a third of a bare Go program's start, which
-// every `get` answered by the local context would pay. This package
-// imports no networking code.
+// Package cloud is which Prefect API the user's Prefect configuration
+// points at, read as Prefect reads it. Package cloud/api reaches it.
 package cloud
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -34,9 +23,6 @@ const (
 	// V1 is Prefect 1 Cloud's GraphQL API.
 	V1 Version = 1
 )
-
-// DefaultTimeout is Prefect's own request_timeout.
-const DefaultTimeout = 15 * time.Second
 
 // Config is the API in use and where each setting came from. Credentials
 // are Secrets: they print as a redaction marker.
@@ -56,6 +42,53 @@ type Config struct {
 	TenantIDFrom string
 	// Profile is the Prefect 2/3 profile read, if any.
 	Profile string
+
+	// Client settings, as Prefect's own client takes them; each From says
+	// where the setting came from ("" when it is Prefect's default).
+
+	// SSLCertFile is PREFECT_API_SSL_CERT_FILE: the CA bundle to trust.
+	SSLCertFile, SSLCertFileFrom string
+	// InsecureSkipVerify is PREFECT_API_TLS_INSECURE_SKIP_VERIFY.
+	InsecureSkipVerify     bool
+	InsecureSkipVerifyFrom string
+	// CustomHeaders is PREFECT_CLIENT_CUSTOM_HEADERS (a JSON object): sent
+	// on every request. Their values may be credentials.
+	CustomHeaders     map[string]resolve.Secret
+	CustomHeadersFrom string
+	// RequestTimeout is PREFECT_API_REQUEST_TIMEOUT (Prefect 2/3, default
+	// 60s) or Prefect 1's cloud.request_timeout (default 15s); zero means
+	// the default for Version.
+	RequestTimeout     time.Duration
+	RequestTimeoutFrom string
+	// MaxRetries is PREFECT_CLIENT_MAX_RETRIES; nil means Prefect's default.
+	MaxRetries     *int
+	MaxRetriesFrom string
+	// RetryExtraCodes is PREFECT_CLIENT_RETRY_EXTRA_CODES: statuses retried
+	// beside 408, 429, 502 and 503.
+	RetryExtraCodes     []int
+	RetryExtraCodesFrom string
+}
+
+// Describe says which API c is and where its settings came from, never a
+// credential.
+func (c *Config) Describe() string {
+	api := "Prefect 2/3 API"
+	if c.Version == V1 {
+		api = "Prefect 1 Cloud API (GraphQL)"
+	}
+	parts := []string{fmt.Sprintf("%s at %s (URL from %s", api, c.URL, c.URLFrom)}
+	switch {
+	case c.AuthString.Len() > 0:
+		parts = append(parts, "basic auth from "+c.AuthStringFrom)
+	case c.Key.Len() > 0:
+		parts = append(parts, "key from "+c.KeyFrom)
+	default:
+		parts = append(parts, "no key")
+	}
+	if c.TenantID != "" {
+		parts = append(parts, "tenant from "+c.TenantIDFrom)
+	}
+	return strings.Join(parts, ", ") + ")"
 }
 
 // Settings are where Load looks.
@@ -67,68 +100,13 @@ type Settings struct {
 	// UserConfigPath is Prefect 1's user config (PREFECT__USER_CONFIG_PATH,
 	// already expanded), shared with the context source.
 	UserConfigPath string
-}
-
-// Load finds the API the user's Prefect configuration points at:
-// Prefect 2/3 when it has an API URL (env, then the active profile), else
-// Prefect 1 Cloud when its backend is "cloud" and cloud.use_local_secrets
-// is false (Prefect's own rule). With neither it returns an
-// *resolve.AbsentError; a broken file or an unknown profile is a
-// configuration error.
-func Load(s Settings) (*Config, error) {
-	c, err := loadV2(s)
-	if err != nil || c != nil {
-		return c, err
-	}
-	c, err = loadV1(s)
-	if err != nil || c != nil {
-		return c, err
-	}
-	return nil, &resolve.AbsentError{Source: "cloud",
-		Reason:      "no Prefect API is configured (no PREFECT_API_URL in the environment or the active profile; Prefect 1's cloud.use_local_secrets is not false)",
-		Hint:        "set PREFECT_API_URL (and PREFECT_API_KEY), or run prefect cloud login; see prefect-secrets doctor",
-		KindIfNamed: resolve.ErrConfig}
-}
-
-func configErr(msg, hint string, err error) error {
-	return &resolve.Error{Kind: resolve.ErrConfig, Msg: msg, Hint: hint, Err: err}
-}
-
-// readTOML reads a TOML file; a missing file is (nil, nil). Parse errors
-// give only a position: the text may be a key.
-func readTOML(path string) (map[string]any, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, configErr(fmt.Sprintf("%s cannot be read", path), "check its permissions", unwrapPath(err))
-	}
-	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		where := ""
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			where = fmt.Sprintf(" (line %d, column %d)", pe.Position.Line, pe.Position.Col)
-		}
-		return nil, configErr(fmt.Sprintf("%s is not valid TOML%s", path, where), "fix the file", nil)
-	}
-	return doc, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func expandHome(p, home string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, p[1:])
-	}
-	return p
+	// Dir is the working directory, where Prefect 3 looks for .env,
+	// prefect.toml and pyproject.toml ("" is the process's).
+	Dir string
+	// Warn receives what the user must hear whatever the command, as
+	// Prefect prints it (an active profile that does not exist); nil drops
+	// it.
+	Warn func(line string)
 }
 
 // Getenv reads a variable of s.Environ.
@@ -141,191 +119,105 @@ func (s Settings) Getenv(key string) string {
 	return ""
 }
 
-// loadV2 reads Prefect 2/3's settings: env vars win over the active
-// profile of profiles.toml.
-func loadV2(s Settings) (*Config, error) {
-	prefectHome := s.Getenv("PREFECT_HOME")
-	if prefectHome == "" {
-		prefectHome = filepath.Join(s.Home, ".prefect")
-	}
-	prefectHome = expandHome(prefectHome, s.Home)
-	path := s.Getenv("PREFECT_PROFILES_PATH")
-	if path == "" {
-		path = filepath.Join(prefectHome, "profiles.toml")
-	}
-	path = expandHome(path, s.Home)
-	doc, err := readTOML(path)
+// Load finds the API the user's Prefect configuration points at, as
+// Prefect reads it: Prefect 2/3 when its settings give an API URL (see
+// Origins for where they come from), else Prefect 1 Cloud when its backend
+// is "cloud" and cloud.use_local_secrets is false (Prefect's own rule).
+// With neither it returns an *resolve.AbsentError that says why; a file
+// that cannot be read or a malformed setting is a configuration error.
+func Load(s Settings) (*Config, error) {
+	l, err := load(s)
 	if err != nil {
 		return nil, err
 	}
-	var profile map[string]any
-	name := s.Getenv("PREFECT_PROFILE")
-	nameFrom := "PREFECT_PROFILE"
-	if name == "" {
-		name, _ = doc["active"].(string)
-		nameFrom = "active in " + path
-	}
-	if name != "" {
-		profiles, _ := doc["profiles"].(map[string]any)
-		p, ok := profiles[name].(map[string]any)
-		switch {
-		case ok:
-			profile = p
-		case doc == nil && name == "default" && nameFrom == "PREFECT_PROFILE":
-			// Prefect's implicit default profile, with no file yet.
-		default:
-			return nil, configErr(fmt.Sprintf("Prefect profile %q (%s) is not in %s", name, nameFrom, path),
-				"prefect profile ls lists the profiles; unset PREFECT_PROFILE or pick one that exists", nil)
+	if s.Warn != nil {
+		for _, w := range l.warnings {
+			s.Warn(w)
 		}
 	}
-	setting := func(key string) (string, string) {
-		if v := s.Getenv(key); v != "" {
-			return v, "env " + key
-		}
-		if v, ok := profile[key].(string); ok && v != "" {
-			return v, fmt.Sprintf("profile %q in %s", name, path)
-		}
-		return "", ""
+	if l.cfg == nil {
+		return nil, l.absent
 	}
-	c := &Config{Version: V2, Profile: name}
-	c.URL, c.URLFrom = setting("PREFECT_API_URL")
-	if s.URLFlag != "" {
-		c.URL, c.URLFrom = s.URLFlag, "--api-url"
-	}
-	if c.URL == "" {
-		return nil, nil
-	}
-	key, keyFrom := setting("PREFECT_API_KEY")
-	c.Key, c.KeyFrom = resolve.NewSecret([]byte(key)), keyFrom
-	auth, authFrom := setting("PREFECT_API_AUTH_STRING")
-	c.AuthString, c.AuthStringFrom = resolve.NewSecret([]byte(auth)), authFrom
-	return c, checkURL(c)
+	return l.cfg, nil
 }
 
-// prefect1Key says whether the environment variable key sets Prefect 1's
-// config key want (e.g. "cloud.api"): after PREFECT__ the rest is
-// lower-cased and split on "__", as Prefect does for every key but secrets.
-func prefect1Key(key, want string) bool {
-	rest, ok := strings.CutPrefix(key, "PREFECT__")
-	return ok && strings.ReplaceAll(strings.ToLower(rest), "__", ".") == want
-}
-
-// loadV1 reads Prefect 1's settings: env vars PREFECT__..., then the user
-// config and backend.toml; a key not set there comes from auth.toml's
-// table for the API's host.
-func loadV1(s Settings) (*Config, error) {
-	env := func(want string) (string, bool) {
-		for _, kv := range s.Environ {
-			if k, v, ok := strings.Cut(kv, "="); ok && v != "" && prefect1Key(k, want) {
-				return v, true
-			}
-		}
-		return "", false
-	}
-	user, err := readTOML(s.UserConfigPath)
+// Origins lists the Prefect settings Load reads that are set, each with
+// where its value came from and what it shadows; a credential's value
+// never shows. It warns nothing: Load does.
+func Origins(s Settings) ([]Origin, error) {
+	l, err := load(s)
 	if err != nil {
 		return nil, err
 	}
-	backendPath := s.Getenv("PREFECT__BACKEND_CONFIG_PATH")
-	if backendPath == "" {
-		backendPath = filepath.Join(s.Home, ".prefect", "backend.toml")
+	return l.origins, nil
+}
+
+// An Origin is one setting and where it came from.
+type Origin struct {
+	Name  string // e.g. "PREFECT_API_URL", or Prefect 1's "cloud.api"
+	Value string // what it is set to; for a credential only that it is set
+	From  string // e.g. "env PREFECT_API_URL", "api.url in /work/prefect.toml"
+	// Shadowed lists the lower-priority places that set it too.
+	Shadowed []string
+}
+
+func (o Origin) String() string {
+	s := fmt.Sprintf("%s = %s (%s", o.Name, o.Value, o.From)
+	if len(o.Shadowed) > 0 {
+		s += "; shadows " + strings.Join(o.Shadowed, ", ")
 	}
-	backendDoc, err := readTOML(expandHome(backendPath, s.Home))
+	return s + ")"
+}
+
+// loaded is what one reading of the settings found.
+type loaded struct {
+	cfg      *Config
+	absent   error // why there is no API, when cfg is nil
+	origins  []Origin
+	warnings []string
+}
+
+func load(s Settings) (*loaded, error) {
+	l := &loaded{}
+	p3, err := readPrefect3(s)
 	if err != nil {
 		return nil, err
 	}
-	cloudTable, _ := user["cloud"].(map[string]any)
-	fileValue := func(key string) (string, string) {
-		if v, ok := cloudTable[key]; ok {
-			return fmt.Sprint(v), "[cloud] in " + s.UserConfigPath
-		}
-		return "", ""
+	l.warnings = p3.warnings
+	cfg, err := p3.config(s)
+	l.origins = p3.origins
+	if err != nil {
+		return nil, err
 	}
-
-	backend, _ := env("backend")
-	if backend == "" {
-		if b, ok := backendDoc["backend"].(string); ok {
-			backend = b
-		} else if b, ok := user["backend"].(string); ok {
-			backend = b
-		} else {
-			backend = "cloud"
-		}
+	if cfg != nil {
+		l.cfg = cfg
+		return l, checkURL(cfg)
 	}
-	useLocal, ok := env("cloud.use_local_secrets")
-	if !ok {
-		useLocal, _ = fileValue("use_local_secrets")
+	p1, err := loadV1(s)
+	if err != nil {
+		return nil, err
 	}
-	if !strings.EqualFold(backend, "cloud") || !strings.EqualFold(strings.TrimSpace(useLocal), "false") {
-		return nil, nil
+	l.origins = append(l.origins, p1.origins...)
+	if p1.cfg != nil {
+		l.cfg = p1.cfg
+		return l, checkURL(p1.cfg)
 	}
-	c := &Config{Version: V1}
-	if v, ok := env("cloud.api"); ok {
-		c.URL, c.URLFrom = v, "env PREFECT__CLOUD__API"
-	} else if v, from := fileValue("api"); v != "" && !strings.Contains(v, "${") {
-		c.URL, c.URLFrom = v, from
-	} else if v, ok := env("cloud.endpoint"); ok {
-		c.URL, c.URLFrom = v, "env PREFECT__CLOUD__ENDPOINT"
-	} else if v, from := fileValue("endpoint"); v != "" {
-		c.URL, c.URLFrom = v, from
-	} else {
-		c.URL, c.URLFrom = "https://api.prefect.io", "Prefect 1's default"
-	}
-	if s.URLFlag != "" {
-		c.URL, c.URLFrom = s.URLFlag, "--api-url"
-	}
-	var key, keyFrom string
-	if v, ok := env("cloud.api_key"); ok {
-		key, keyFrom = v, "env PREFECT__CLOUD__API_KEY"
-	} else if v, from := fileValue("api_key"); v != "" {
-		key, keyFrom = v, from
-	}
-	if v, ok := env("cloud.tenant_id"); ok {
-		c.TenantID, c.TenantIDFrom = v, "env PREFECT__CLOUD__TENANT_ID"
-	} else if v, from := fileValue("tenant_id"); v != "" {
-		c.TenantID, c.TenantIDFrom = v, from
-	}
-	if key == "" || c.TenantID == "" {
-		if err := fromAuthFile(s, c, &key, &keyFrom); err != nil {
-			return nil, err
-		}
-	}
-	c.Key, c.KeyFrom = resolve.NewSecret([]byte(key)), keyFrom
-	return c, checkURL(c)
+	l.absent = &resolve.AbsentError{Source: "cloud",
+		Reason:      "no Prefect API is configured (" + p3.whyNoURL() + "; Prefect 1's " + p1.whyOff + ")",
+		Hint:        p3.hint(),
+		KindIfNamed: resolve.ErrConfig}
+	return l, nil
 }
 
-// fromAuthFile fills what is missing from Prefect 1's cached logins
-// (~/.prefect/auth.toml, one table per API host).
-func fromAuthFile(s Settings, c *Config, key, keyFrom *string) error {
-	home := s.Getenv("PREFECT__HOME_DIR")
-	if home == "" {
-		home = filepath.Join(s.Home, ".prefect")
+func configErr(msg, hint string, err error) error {
+	return &resolve.Error{Kind: resolve.ErrConfig, Msg: msg, Hint: hint, Err: err}
+}
+
+func expandHome(p, home string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		return filepath.Join(home, p[1:])
 	}
-	path := filepath.Join(expandHome(home, s.Home), "auth.toml")
-	doc, err := readTOML(path)
-	if err != nil || doc == nil {
-		return err
-	}
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		return nil // checkURL reports it
-	}
-	table, _ := doc[u.Host].(map[string]any)
-	if table == nil {
-		table, _ = doc[u.Hostname()].(map[string]any)
-	}
-	from := fmt.Sprintf("[%q] in %s", u.Host, path)
-	if *key == "" {
-		if v, ok := table["api_key"].(string); ok && v != "" {
-			*key, *keyFrom = v, from
-		}
-	}
-	if c.TenantID == "" {
-		if v, ok := table["tenant_id"].(string); ok && v != "" {
-			c.TenantID, c.TenantIDFrom = v, from
-		}
-	}
-	return nil
+	return p
 }
 
 // checkURL refuses a URL that is not http(s) with a host.

@@ -10,14 +10,42 @@ import (
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
+// A world is a user's machine: a home directory, a working directory
+// (where Prefect 3 reads .env, prefect.toml and pyproject.toml) and the
+// environment.
 type world struct {
-	t    *testing.T
-	home string
-	env  []string
+	t        *testing.T
+	home     string
+	dir      string
+	env      []string
+	warnings []string
 }
 
 func newWorld(t *testing.T) *world {
-	return &world{t: t, home: t.TempDir()}
+	root := t.TempDir()
+	w := &world{t: t, home: filepath.Join(root, "home"), dir: filepath.Join(root, "work")}
+	for _, d := range []string{w.home, w.dir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// workFile writes a file in the working directory.
+func (w *world) workFile(rel, content string) string {
+	w.t.Helper()
+	p := filepath.Join(w.dir, rel)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	return p
+}
+
+func (w *world) settings() Settings {
+	return Settings{Environ: w.env, Home: w.home, Dir: w.dir,
+		UserConfigPath: filepath.Join(w.home, ".prefect", "config.toml"),
+		Warn:           func(line string) { w.warnings = append(w.warnings, line) }}
 }
 
 func (w *world) file(rel, content string) string {
@@ -35,7 +63,7 @@ func (w *world) file(rel, content string) string {
 func (w *world) setenv(kv ...string) { w.env = append(w.env, kv...) }
 
 func (w *world) load() (*Config, error) {
-	return Load(Settings{Environ: w.env, Home: w.home, UserConfigPath: filepath.Join(w.home, ".prefect", "config.toml")})
+	return Load(w.settings())
 }
 
 func (w *world) mustLoad() *Config {
@@ -102,13 +130,24 @@ func TestV2ProfileFromEnvAndEnvOverProfile(t *testing.T) {
 	}
 }
 
-func TestV2UnknownProfile(t *testing.T) {
+// A profile that the file does not define is not an error: as Prefect's
+// Settings() does, the built-in default profile (which sets no API URL) is
+// used, with Prefect's warning.
+func TestV2UnknownProfileFallsBack(t *testing.T) {
 	w := newWorld(t)
 	w.file(".prefect/profiles.toml", profiles)
 	w.setenv("PREFECT_PROFILE=staging")
 	_, err := w.load()
-	if !errors.Is(err, resolve.ErrConfig) || !strings.Contains(err.Error(), `"staging"`) {
-		t.Fatalf("unknown profile: %v, want a config error naming it", err)
+	var ae *resolve.AbsentError
+	if !errors.As(err, &ae) || !strings.Contains(ae.Reason, `profile "staging" (env PREFECT_PROFILE) is not defined in`) {
+		t.Fatalf("unknown profile: %v, want the API not configured, saying why", err)
+	}
+	if len(w.warnings) != 1 || !strings.Contains(w.warnings[0], `Prefect profile "staging" (env PREFECT_PROFILE) is not in `) {
+		t.Errorf("warnings: %q", w.warnings)
+	}
+	w.setenv("PREFECT_API_URL=http://127.0.0.1:4200/api")
+	if c := w.mustLoad(); c.URL != "http://127.0.0.1:4200/api" {
+		t.Errorf("with PREFECT_API_URL in the env: %+v", c)
 	}
 }
 
@@ -139,7 +178,9 @@ func TestV2BrokenProfilesFile(t *testing.T) {
 func TestV2AuthStringAndURLFlag(t *testing.T) {
 	w := newWorld(t)
 	w.setenv("PREFECT_API_URL=http://127.0.0.1:4200/api", "PREFECT_API_AUTH_STRING=admin:pass")
-	c, err := Load(Settings{Environ: w.env, Home: w.home, URLFlag: "http://localhost:9999/api"})
+	st := w.settings()
+	st.URLFlag = "http://localhost:9999/api"
+	c, err := Load(st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,18 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
 const appDescription = `Resolves a secret by name through an ordered chain of sources and prints it
-(get) or puts it into a command's environment (exec). Values are read from
-the sources, written to stdout or the child's environment, and nowhere else:
-never to stderr, --verbose output, argv or temporary files.
+(get), puts it into a command's environment (exec), or writes it in a format
+another tool reads (export) or into a template (inject). Values are read
+from the sources, written to stdout, a file you name or the child's
+environment, and nowhere else: never to error messages, --verbose output or
+argv, and to stderr only as ::add-mask:: commands when GitHub Actions runs
+the step (GITHUB_ACTIONS=true), which the runner reads and keeps out of its
+log.
 
 Sources (default order: ` + defaultSources + `; pick and order them with --sources):
   context   Prefect 1's local context: PREFECT__CONTEXT__SECRETS__<NAME>
@@ -23,6 +27,11 @@ Sources (default order: ` + defaultSources + `; pick and order them with --sourc
             config (PREFECT__USER_CONFIG_PATH, default ~/.prefect/config.toml)
   keyring   the OS keyring, under service "prefect-secrets" (--keyring-service);
             skipped where the machine has none, as on most CI runners
+  cloud     the Prefect API: Secret blocks of Prefect 2/3 (Cloud or
+            self-hosted), or Prefect 1 Cloud's secrets, as Prefect's own
+            configuration points (PREFECT_API_URL and PREFECT_API_KEY, the
+            active profile, or Prefect 1's cloud settings, --api-url);
+            skipped when none is configured
   env       a plain environment variable by its exact name (Prefect's
             EnvVarSecret); not in the default order
 
@@ -30,6 +39,9 @@ Examples:
   prefect-secrets get SLACK_WEBHOOK_URL
   prefect-secrets exec -s DB_PASSWORD -- python flow.py
   prefect-secrets --sources env,context exec -s TOKEN=CI_TOKEN -- ./deploy.sh
+  prefect-secrets exec --env-file .env.secrets -- python flow.py
+  prefect-secrets export --env-file .env.secrets --format dotenv -o .env
+  prefect-secrets inject -i config.yaml.tpl -o config.yaml
   prefect-secrets explain DB_PASSWORD
   prefect-secrets list --json
   printf %s "$PW" | prefect-secrets set DB_PASSWORD
@@ -42,6 +54,9 @@ Exit codes:
   66   secret not found
   69   a source is unavailable
   70   internal error
+  73   already exists: set without --force on a name that is there, export
+       or inject -o without --force on a file that is there; or an output
+       file cannot be written
   77   permission or authentication denied
   78   bad configuration (e.g. a broken Prefect config file)
   exec returns its command's exit status; 126 when the command cannot be
@@ -52,6 +67,7 @@ Exit codes:
 type globals struct {
 	io             *IO
 	sources        string
+	sourcesFrom    string // where sources came from: "--sources", its variable, or "" (not given)
 	verbose        bool
 	keyringService string
 	timeout        time.Duration
@@ -60,7 +76,7 @@ type globals struct {
 	allowHTTP      bool
 
 	kr  *keyring.Keyring
-	api *cloud.Source
+	api *api.Source
 }
 
 // logf writes a --verbose line to stderr. Callers pass names, sources and

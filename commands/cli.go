@@ -2,155 +2,252 @@ package commands
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/urfave/cli/v2"
+
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
-// The command line is parsed with the standard library's flag package, one
-// FlagSet for the global flags and one per command: every call of the tool
-// pays for what it links and runs before its work, and a framework with
-// templates and regexps at start-up cost a third of a bare Go program's
-// start (see the README's Speed section).
-
-// command is one subcommand: its help and its work.
-type command struct {
-	name        string
-	usage       string // one line, for the command list
-	args        string // what follows the options, e.g. "NAME"
-	description string // examples included
-	// flags registers the command's flags on fs.
-	flags func(fs *flag.FlagSet)
-	// run does the work with the arguments left after the flags.
-	run func(args []string) error
-	// aliases maps a short flag to its long name, for help.
-	aliases map[string]string
-}
+// The command line is urfave/cli/v2's. The command tree is declared once
+// (New, and one command per file), and help, the reference docs
+// (internal/gendocs) and shell completion (completion.go) all come from
+// that declaration. Around urfave, four things are the tool's own:
+//
+//   - errors: urfave prints some errors itself and exits in places
+//     (HandleExitCoder, usage errors); here every error is returned to main,
+//     which reports it once (IO.Report) and picks the exit code (ExitCode);
+//   - flags after arguments: Go's flag package, and so urfave, stops at
+//     the first argument; reorder puts a command's flags before its
+//     arguments (`get NAME --json`), except exec's;
+//   - environment variables: options read them through IO.Environ;
+//   - completion requests are answered before urfave runs (completion.go).
 
 // App is the command line: global flags, then a command.
 type App struct {
-	io       *IO
-	g        *globals
-	version  string
-	commands []*command
+	io      *IO
+	g       *globals
+	version string
+	cli     *cli.App
+	// args is the command line as given, for messages that quote the
+	// user's own words.
+	args []string
+
+	showVersion bool
+	showHelp    bool
+	sources     *option
+	timeout     *option
 }
+
+// errDone ends a run early that did what was asked (--version).
+var errDone = errors.New("done")
+
+// urfaveHelpOff turns urfave's own help flag off, as urfave documents
+// ("set to nil to disable"): the tool has its own (helpOption), and
+// urfave's check of it ran a regexp per command level at every start.
+var urfaveHelpOff sync.Once
 
 // New builds the command line on io.
 func New(io *IO, version string) *App {
+	urfaveHelpOff.Do(func() { cli.HelpFlag = nil })
 	g := &globals{io: io}
 	a := &App{io: io, g: g, version: version}
-	a.commands = []*command{getCommand(g), execCommand(g), listCommand(g), explainCommand(g), setCommand(g), deleteCommand(g), doctorCommand(g)}
+	a.cli = &cli.App{
+		Name:        "prefect-secrets",
+		HelpName:    "prefect-secrets",
+		Usage:       "hand Prefect secrets to commands without ever echoing them",
+		UsageText:   "prefect-secrets [global options] command [command options] [arguments...]",
+		Description: appDescription,
+		Flags:       a.globalFlags(),
+		Commands: []*cli.Command{
+			a.command(getCommand(g)), a.command(execCommand(g)), a.command(exportCommand(g)),
+			a.command(injectCommand(g)), a.command(listCommand(g)), a.command(explainCommand(g)),
+			a.command(setCommand(g)), a.command(deleteCommand(g)), a.command(doctorCommand(g)),
+			a.command(completionCommand(a)), a.command(helpCommand(a)),
+		},
+		Reader: io.In, Writer: io.Out, ErrWriter: io.Err,
+		// Not zero, so urfave does not stat argv[0] at every start to guess it.
+		Compiled: time.Unix(1, 0),
+		// The help flag and command, and the version flag, are the tool's
+		// own: urfave's are package variables it changes as it parses, which
+		// two apps in one process (tests) would share.
+		HideHelp: true, HideHelpCommand: true, HideVersion: true,
+		Before:         a.before,
+		Action:         a.noCommand,
+		OnUsageError:   a.flagError,
+		ExitErrHandler: func(*cli.Context, error) {}, // main reports errors, once
+	}
 	return a
 }
 
-func (a *App) globalFlags(showVersion *bool) *flag.FlagSet {
-	fs := newFlagSet("prefect-secrets")
-	fs.StringVar(&a.g.sources, "sources", "", "comma-separated `LIST` of sources, in the order they are asked (env PREFECT_SECRETS_SOURCES; default "+defaultSources+")")
-	fs.StringVar(&a.g.keyringService, "keyring-service", "", "keep secrets under this keyring service `NAME`, to keep projects apart (env PREFECT_SECRETS_KEYRING_SERVICE; default "+keyring.DefaultService+")")
-	fs.DurationVar(&a.g.timeout, "timeout", 0, "`DURATION` each keyring call and API request may take, e.g. 500ms or 5s (default: "+keyring.DefaultTimeout.String()+" for the keyring, "+cloud.DefaultTimeout.String()+" for the API, Prefect's own)")
-	fs.StringVar(&a.g.apiURL, "api-url", "", "the Prefect API `URL`, over PREFECT_API_URL and the profile's")
-	fs.BoolVar(&a.g.allowHTTP, "allow-insecure-http", false, "let the API key go over plain HTTP to a host that is not this machine (with a warning)")
-	fs.BoolVar(&a.g.verbose, "verbose", false, "say on stderr which sources are asked, for which names, and how long each takes (never a value)")
-	fs.BoolVar(showVersion, "version", false, "print the version")
-	return fs
+// CLI is the command tree, for the reference docs (internal/gendocs).
+func (a *App) CLI() *cli.App {
+	a.cli.Setup()
+	return a.cli
 }
 
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by main
-	fs.Usage = func() {}
-	return fs
+func (a *App) globalFlags() []cli.Flag {
+	g := a.g
+	getenv := g.io.lookupEnv
+	a.sources = &option{name: "sources", value: stringValue{&g.sources}, env: "PREFECT_SECRETS_SOURCES", getenv: getenv,
+		usage: "comma-separated `LIST` of sources, in the order they are asked: " + strings.Join(knownSources, ", "),
+		def:   defaultSources, choices: knownSources, list: true}
+	a.timeout = &option{name: "timeout", value: durationValue{&g.timeout}, env: "PREFECT_SECRETS_TIMEOUT", getenv: getenv,
+		usage: "`DURATION` each keyring call may take, and each whole call to the Prefect API, retries and waits included, e.g. 500ms or 5s",
+		def:   keyring.DefaultTimeout.String() + " for the keyring; for the API, twice PREFECT_API_REQUEST_TIMEOUT plus Prefect's retry waits (3m14s)"}
+	return []cli.Flag{
+		a.sources,
+		&option{name: "keyring-service", value: stringValue{&g.keyringService}, env: "PREFECT_SECRETS_KEYRING_SERVICE", getenv: getenv,
+			usage: "keep secrets under this keyring service `NAME`, to keep projects apart", def: keyring.DefaultService},
+		a.timeout,
+		&option{name: "api-url", value: stringValue{&g.apiURL}, env: "PREFECT_SECRETS_API_URL", getenv: getenv,
+			usage: "the Prefect API `URL`, over PREFECT_API_URL and the profile's"},
+		&option{name: "allow-insecure-http", value: boolValue{&g.allowHTTP}, env: "PREFECT_SECRETS_ALLOW_INSECURE_HTTP", getenv: getenv,
+			usage: "let the API key go over plain HTTP to a host that is not this machine (with a warning)"},
+		&option{name: "verbose", value: boolValue{&g.verbose}, env: "PREFECT_SECRETS_VERBOSE", getenv: getenv,
+			usage: "say on stderr which sources are asked, for which names, and how long each takes (never a value)"},
+		&option{name: "version", alias: "v", value: boolValue{&a.showVersion}, usage: "print the version"},
+		a.helpOption(),
+	}
+}
+
+// helpOption is --help. It is shown by the tool itself (before, and the
+// commands' actions), not by urfave, which would take the first argument
+// for a command to show help for: `get NAME --help` would ask for help on
+// NAME. (urfave's own help flag is off: see urfaveHelpOff.)
+func (a *App) helpOption() *option {
+	return &option{name: "help", alias: "h", value: boolValue{&a.showHelp}, usage: "show help"}
+}
+
+// command adds what every command shares: its --help, and errors that go
+// to main rather than to urfave's printing.
+func (a *App) command(c *cli.Command) *cli.Command {
+	c.Flags = append(c.Flags, a.helpOption())
+	c.HideHelp = true        // the --help above instead of urfave's
+	c.HideHelpCommand = true // so "get help" gets a secret named help
+	c.OnUsageError = a.flagError
+	action := c.Action
+	c.Action = func(ctx *cli.Context) error {
+		if a.showHelp {
+			return cli.ShowCommandHelp(ctx, c.Name)
+		}
+		return action(ctx)
+	}
+	return c
 }
 
 // Run parses args (args[0] is the program) and runs the command.
 func (a *App) Run(args []string) error {
-	var showVersion bool
-	global := a.globalFlags(&showVersion)
-	if err := global.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			a.printHelp(global)
-			return nil
-		}
-		return usagef("run 'prefect-secrets --help' for the usage", "%v", err)
+	a.args = args
+	if len(args) > 1 && args[1] == completeCommand {
+		return a.complete(args[2:])
 	}
-	global.Visit(func(f *flag.Flag) { a.g.timeoutSet = a.g.timeoutSet || f.Name == "timeout" })
+	err := a.cli.Run(a.reorder(args))
+	if errors.Is(err, errDone) {
+		return nil
+	}
+	return err
+}
+
+func (a *App) before(c *cli.Context) error {
+	if a.showHelp { // prefect-secrets --help [COMMAND]
+		show := a.appHelp
+		if name := c.Args().First(); a.cli.Command(name) != nil {
+			show = func(c *cli.Context) error { return cli.ShowCommandHelp(c, name) }
+		}
+		if err := show(c); err != nil {
+			return err
+		}
+		return errDone
+	}
+	if a.showVersion {
+		fmt.Fprintf(a.io.Out, "prefect-secrets version %s\n", a.fullVersion())
+		return errDone
+	}
+	if a.sources.given && strings.TrimSpace(a.g.sources) == "" {
+		return usagef("leave --sources out for the default order ("+defaultSources+"), or name sources: e.g. --sources env,context",
+			"%s is empty", a.written("sources"))
+	}
+	a.g.sourcesFrom = a.sources.origin()
+	a.g.timeoutSet = a.timeout.IsSet()
 	if a.g.timeoutSet && a.g.timeout <= 0 {
-		return usagef("e.g. --timeout 5s", "--timeout must be more than zero")
-	}
-	if showVersion {
-		fmt.Fprintf(a.io.Out, "prefect-secrets version %s\n", a.version)
-		return nil
-	}
-	rest := global.Args()
-	if len(rest) == 0 {
-		a.printHelp(global)
-		return nil
-	}
-	if rest[0] == "help" {
-		return a.help(global, rest[1:])
-	}
-	cmd := a.lookup(rest[0])
-	if cmd == nil {
-		hint := "run 'prefect-secrets --help' for the commands"
-		if s := a.suggest(rest[0]); s != "" {
-			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
+		from := a.timeout.origin()
+		if a.timeout.given {
+			from = a.written("timeout")
 		}
-		return usagef(hint, "unknown command %q", rest[0])
-	}
-	fs := newFlagSet(cmd.name)
-	if cmd.flags != nil {
-		cmd.flags(fs)
-	}
-	if err := fs.Parse(rest[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			a.printCommandHelp(cmd, fs)
-			return nil
-		}
-		hint := "run 'prefect-secrets " + cmd.name + " --help' for the usage"
-		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok && global.Lookup(strings.TrimLeft(name, "-")) != nil {
-			hint = "global options go before the command: prefect-secrets --" + strings.TrimLeft(name, "-") + " " + cmd.name + " ..."
-		}
-		return usagef(hint, "%v", err)
-	}
-	return cmd.run(fs.Args())
-}
-
-func (a *App) lookup(name string) *command {
-	for _, c := range a.commands {
-		if c.name == name {
-			return c
-		}
+		return usagef("e.g. --timeout 5s", "%s must be more than zero", from)
 	}
 	return nil
 }
 
-func (a *App) help(global *flag.FlagSet, args []string) error {
-	if len(args) == 0 {
-		a.printHelp(global)
-		return nil
-	}
-	cmd := a.lookup(args[0])
-	if cmd == nil {
-		return usagef("run 'prefect-secrets --help' for the commands", "no help for unknown command %q", args[0])
-	}
-	fs := newFlagSet(cmd.name)
-	if cmd.flags != nil {
-		cmd.flags(fs)
-	}
-	a.printCommandHelp(cmd, fs)
-	return nil
+// appHelp shows the app's help: urfave's, with the version shown even
+// though urfave's own version flag is off (HideVersion). Both are made only
+// here, not at every start.
+func (a *App) appHelp(c *cli.Context) error {
+	a.cli.Version = a.fullVersion()
+	a.cli.CustomAppHelpTemplate = strings.Replace(cli.AppHelpTemplate, "{{if not .HideVersion}}", "{{if true}}", 1)
+	return cli.ShowAppHelp(c)
 }
 
-// suggest returns the command closest to a mistyped name, if one is close.
-func (a *App) suggest(name string) string {
+// noCommand runs when no command was named: help, or an unknown command.
+func (a *App) noCommand(c *cli.Context) error {
+	if !c.Args().Present() {
+		return a.appHelp(c)
+	}
+	name := c.Args().First()
+	return usagef(a.commandHint(name), "unknown command %s", strconv.Quote(name))
+}
+
+func helpCommand(a *App) *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Usage:     "show the help of a command",
+		UsageText: "prefect-secrets help [COMMAND]",
+		Description: `Shows the help of COMMAND, or with no COMMAND the help of prefect-secrets.
+Every command also takes --help.
+
+Examples:
+  prefect-secrets help exec
+  prefect-secrets exec --help`,
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
+			switch {
+			case len(args) == 0:
+				return a.appHelp(c)
+			case len(args) > 1:
+				return usagef("usage: prefect-secrets help [COMMAND]", "help takes one COMMAND, but got %d arguments", len(args))
+			case a.cli.Command(args[0]) == nil:
+				return usagef(a.commandHint(args[0]), "no help for unknown command %s", strconv.Quote(args[0]))
+			}
+			return cli.ShowCommandHelp(c, args[0])
+		},
+	}
+}
+
+// commandHint suggests the command closest to a mistyped name.
+func (a *App) commandHint(name string) string {
+	hint := "run 'prefect-secrets --help' for the commands"
+	var names []string
+	for _, c := range a.cli.Commands {
+		names = append(names, c.Name)
+	}
+	if s := closest(name, names); s != "" {
+		hint = fmt.Sprintf("did you mean %s? %s", strconv.Quote(s), hint)
+	}
+	return hint
+}
+
+// closest returns the candidate nearest to a mistyped word, if one is
+// near enough: at most two edits, and fewer edits than letters.
+func closest(word string, candidates []string) string {
 	best, bestDist := "", 3
-	for _, c := range a.commands {
-		if d := editDistance(name, c.name); d < bestDist {
-			best, bestDist = c.name, d
+	for _, c := range candidates {
+		if d := editDistance(word, c); d < bestDist && d < len(c) {
+			best, bestDist = c, d
 		}
 	}
 	return best
@@ -175,79 +272,6 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
-func (a *App) printHelp(global *flag.FlagSet) {
-	w := a.io.Out
-	fmt.Fprintf(w, "NAME:\n   prefect-secrets - hand Prefect secrets to commands without ever echoing them\n\n")
-	fmt.Fprintf(w, "USAGE:\n   prefect-secrets [global options] command [command options] [arguments...]\n\n")
-	fmt.Fprintf(w, "VERSION:\n   %s\n\n", a.version)
-	fmt.Fprintf(w, "DESCRIPTION:\n%s\n\n", indent(appDescription))
-	fmt.Fprintf(w, "COMMANDS:\n")
-	for _, c := range a.commands {
-		fmt.Fprintf(w, "   %-8s %s\n", c.name, c.usage)
-	}
-	fmt.Fprintf(w, "   %-8s %s\n\n", "help", "show the help of a command: prefect-secrets help COMMAND")
-	fmt.Fprintf(w, "GLOBAL OPTIONS:\n")
-	printFlags(w, global, nil)
-}
-
-func (a *App) printCommandHelp(c *command, fs *flag.FlagSet) {
-	w := a.io.Out
-	fmt.Fprintf(w, "NAME:\n   prefect-secrets %s - %s\n\n", c.name, c.usage)
-	fmt.Fprintf(w, "USAGE:\n   prefect-secrets %s [command options] %s\n\n", c.name, c.args)
-	fmt.Fprintf(w, "DESCRIPTION:\n%s\n\n", indent(c.description))
-	fmt.Fprintf(w, "OPTIONS:\n")
-	printFlags(w, fs, c.aliases)
-}
-
-// printFlags lists a FlagSet's flags, long names first, one line each.
-func printFlags(w io.Writer, fs *flag.FlagSet, aliases map[string]string) {
-	shortOf := make(map[string]string)
-	for short, long := range aliases {
-		shortOf[long] = short
-	}
-	type row struct{ names, usage string }
-	var rows []row
-	width := 0
-	fs.VisitAll(func(f *flag.Flag) {
-		if _, isAlias := aliases[f.Name]; isAlias {
-			return
-		}
-		value, usage := flag.UnquoteUsage(f)
-		names := "--" + f.Name
-		if s, ok := shortOf[f.Name]; ok {
-			names += ", -" + s
-		}
-		if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); !isBool && value != "" {
-			names += " " + value
-		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" {
-			usage += " (default: " + f.DefValue + ")"
-		}
-		rows = append(rows, row{names, usage})
-		width = max(width, len(names))
-	})
-	rows = append(rows, row{"--help, -h", "show help"})
-	for _, r := range rows {
-		fmt.Fprintf(w, "   %-*s  %s\n", width, r.names, r.usage)
-	}
-}
-
-func indent(text string) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = "   " + l
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// stringList is a repeatable flag: each use adds one value, commas and all.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // exactArgs checks a command got exactly the arguments it names.
 func exactArgs(cmd string, args []string, names ...string) error {

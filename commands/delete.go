@@ -2,34 +2,35 @@ package commands
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-func deleteCommand(g *globals) *command {
+func deleteCommand(g *globals) *cli.Command {
 	var force bool
-	var from string
-	return &command{
-		name:  "delete",
-		usage: "remove a secret from the OS keyring or the Prefect API",
-		args:  "NAME",
-		description: `On a terminal it asks first (--force skips the question); in a script it
+	from := "keyring"
+	return &cli.Command{
+		Name:      "delete",
+		Usage:     "remove a secret from the OS keyring or the Prefect API",
+		UsageText: "prefect-secrets [global options] delete [--force] [--from keyring|cloud] NAME",
+		Description: `On a terminal it asks first (--force skips the question); in a script it
 never asks. Deleting a name that is not there is a not-found error (66).
 
 Examples:
   prefect-secrets delete OLD_TOKEN
   prefect-secrets delete --force OLD_TOKEN
   prefect-secrets delete --from cloud OLD_WEBHOOK`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&force, "force", false, "do not ask")
-			fs.BoolVar(&force, "f", false, "")
-			fs.StringVar(&from, "from", "keyring", "where to delete it: `keyring` or cloud (the Prefect API)")
+		Flags: []cli.Flag{
+			&option{name: "force", alias: "f", value: boolValue{&force}, usage: "do not ask"},
+			&option{name: "from", value: stringValue{&from}, choices: storeNames, def: "keyring",
+				usage: "the `STORE` to delete it from: keyring or cloud (the Prefect API)"},
 		},
-		aliases: map[string]string{"f": "force"},
-		run: func(args []string) error {
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
 			if err := exactArgs("delete", args, "NAME"); err != nil {
 				return err
 			}
@@ -50,7 +51,7 @@ func (g *globals) delete(name, from string, force bool) error {
 	if !force && g.io.InTTY {
 		has, err := t.Has(ctx, name)
 		if err != nil {
-			return t.failed("look up", name, err)
+			return t.failed("delete", name, err)
 		}
 		if has {
 			ok, err := g.io.confirm(fmt.Sprintf("Delete %s from %s?", name, t.label))

@@ -8,15 +8,19 @@ import (
 	"time"
 
 	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
 
+	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-func doctorCommand(g *globals) *command {
-	return &command{
-		name:  "doctor",
-		usage: "check each source: where it reads, whether it is there, whether it answers (never a value)",
-		description: `For each source: where it reads and where its settings come from (never a
+func doctorCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "doctor",
+		Usage:     "check each source: where it reads, whether it is there, whether it answers (never a value)",
+		UsageText: "prefect-secrets [global options] doctor",
+		Description: `For each source: where it reads and where its settings come from (never a
 key), then a check that it answers: the local context's config file parses,
 the keyring lists its names, the Prefect API answers a request that needs
 the credentials. Exits 0 when nothing failed (a source that is merely not
@@ -25,8 +29,8 @@ configured is not a failure), else with the first failure's code.
 Examples:
   prefect-secrets doctor
   PREFECT_PROFILE=prod prefect-secrets doctor`,
-		run: func(args []string) error {
-			if err := exactArgs("doctor", args); err != nil {
+		Action: func(c *cli.Context) error {
+			if err := exactArgs("doctor", c.Args().Slice()); err != nil {
 				return err
 			}
 			return g.doctor()
@@ -54,6 +58,9 @@ func (g *globals) doctor() error {
 		}
 		fmt.Fprintf(w, "%-8s %s\n", name, inOrder)
 		fmt.Fprintf(w, "         reads %s\n", src.Where())
+		for _, line := range settingLines(src) {
+			fmt.Fprintf(w, "         %s\n", line)
+		}
 		start := time.Now()
 		var checkErr error
 		what := ""
@@ -63,7 +70,7 @@ func (g *globals) doctor() error {
 		} else {
 			var names []string
 			names, checkErr = src.Names(g.ctx())
-			what = fmt.Sprintf("answers: %d names", len(names))
+			what = fmt.Sprintf("answers: %d %s", len(names), plural(len(names), "name", "names"))
 		}
 		took := time.Since(start).Round(time.Millisecond)
 		var absent *resolve.AbsentError
@@ -97,4 +104,30 @@ func (g *globals) doctor() error {
 		return &resolve.Error{Kind: kind, Msg: "a source failed (see above)"}
 	}
 	return nil
+}
+
+// settingLines says, for the cloud source, where each Prefect setting it
+// reads came from and what it shadows (never a credential's value).
+func settingLines(src resolve.Source) []string {
+	a, ok := src.(*api.Source)
+	if !ok {
+		return nil
+	}
+	origins, err := cloud.Origins(a.Settings)
+	if err != nil {
+		return nil // the source's own check reports it
+	}
+	lines := make([]string, len(origins))
+	for i, o := range origins {
+		lines[i] = "setting " + o.String()
+	}
+	return lines
+}
+
+// plural is one or other, by n.
+func plural(n int, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
 }

@@ -21,6 +21,7 @@ const (
 	ExitNotFound    = 66 // no source has the secret
 	ExitInternal    = 70 // a bug: please report it
 	ExitUnavailable = 69 // a source is there but failing, or was named and is absent
+	ExitExists      = 73 // set or -o without --force on what is there, an output file that cannot be written (sysexits' EX_CANTCREAT)
 	ExitDenied      = 77 // permission or authentication denied
 	ExitConfig      = 78 // a configuration file or setting is broken
 )
@@ -44,6 +45,7 @@ func ExitCode(err error) int {
 		se *proc.StartError
 		xs *proc.ExitStatus
 		oe *proc.OutputError
+		ce *CantCreateError
 	)
 	switch {
 	case err == nil:
@@ -56,10 +58,14 @@ func ExitCode(err error) int {
 		return se.Code
 	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.As(err, &ce):
+		return ExitExists
 	case errors.Is(err, resolve.ErrBadInput):
 		return ExitDataErr
 	case errors.Is(err, resolve.ErrNotFound):
 		return ExitNotFound
+	case errors.Is(err, resolve.ErrExists):
+		return ExitExists
 	case errors.Is(err, resolve.ErrDenied):
 		return ExitDenied
 	case errors.Is(err, resolve.ErrConfig):

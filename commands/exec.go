@@ -2,12 +2,16 @@ package commands
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/mask"
 	"github.com/prefect-secrets/prefect-secrets/proc"
@@ -25,27 +29,32 @@ var pristineVars = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", 
 // execInput is what exec needs, apart from the global flags.
 type execInput struct {
 	Secrets  []string // -s values: NAME or VAR=NAME
+	EnvFiles []string // --env-file: reference files, in order
 	Context  bool
 	Pristine bool
 	NoMask   bool
 	MaskMin  int
+	NoCIMask bool
 	Command  []string
 }
 
-// injection is one variable the child gets: Var=<value of Name>.
+// injection is one variable the child gets: Var=<value of Name>, or
+// Var=Value for a plain value from a reference file.
 type injection struct {
 	Var    string
 	Name   string
-	Origin string // how it was asked for: "-s ..." or "reference in $VAR"
+	Origin string // how it was asked for: "-s ...", "reference in $VAR" or "FILE:LINE"
+	Plain  bool
+	Value  string // a plain value
 }
 
-func execCommand(g *globals) *command {
+func execCommand(g *globals) *cli.Command {
 	in := &execInput{}
-	return &command{
-		name:  "exec",
-		usage: "run a command with secrets in its environment",
-		args:  "-- COMMAND [ARGS...]",
-		description: `Resolves every secret first; if any is missing, nothing is started and the
+	return &cli.Command{
+		Name:      "exec",
+		Usage:     "run a command with secrets in its environment",
+		UsageText: "prefect-secrets [global options] exec [-s NAME | -s VAR=NAME]... [--env-file FILE]... [--context] [--pristine] [--no-mask] [--mask-min BYTES] [--no-ci-mask] -- COMMAND [ARGS...]",
+		Description: `Resolves every secret first; if any is missing, nothing is started and the
 error lists every missing name.
 
 Then it runs COMMAND with every injected value masked in its stdout and
@@ -61,31 +70,39 @@ with a warning naming them.
 With --no-mask (or nothing to mask), prefect-secrets replaces itself with
 COMMAND (same pid, same terminal, stdin, stdout and stderr).
 
-Secrets reach the command three ways:
+Secrets reach the command four ways:
   -s NAME              as the variable NAME
   -s VAR=NAME          as the variable VAR
+  --env-file FILE      each VAR=prefect-secret://NAME line of FILE as VAR
+                       (and each VAR=text line as a plain value); a later
+                       definition of a variable wins, and -s wins over FILE
   VAR=prefect-secret://NAME in the caller's environment: a reference,
                        replaced by the value of NAME
+
+When GITHUB_ACTIONS=true, every value is first registered with the runner's
+log masking (::add-mask:: on stderr; --no-ci-mask turns this off).
 
 Examples:
   prefect-secrets exec -s DB_PASSWORD -- python flow.py
   prefect-secrets exec -s PGPASSWORD=DB_PASSWORD -- psql -h db
+  prefect-secrets exec --env-file .env.secrets -- python flow.py
   SLACK_URL=prefect-secret://SLACK_WEBHOOK_URL prefect-secrets exec -- ./notify.sh
   prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
   prefect-secrets exec --pristine -s TOKEN -- env
   prefect-secrets exec --no-mask -s DB_PASSWORD -- ./debug.sh`,
-		flags: func(fs *flag.FlagSet) {
-			secrets := (*stringList)(&in.Secrets)
-			fs.Var(secrets, "secret", "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)")
-			fs.Var(secrets, "s", "")
-			fs.BoolVar(&in.Context, "context", false, "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally")
-			fs.BoolVar(&in.NoMask, "no-mask", false, "do not mask secret values in the command's output; prefect-secrets then replaces itself with the command (same pid)")
-			fs.IntVar(&in.MaskMin, "mask-min", mask.DefaultMinLen, "the shortest value masked, in `BYTES`; shorter ones are not, with a warning")
-			fs.BoolVar(&in.Pristine, "pristine", false, "start the command from a minimal environment ("+strings.Join(pristineVars, ", ")+", LC_*) plus the secrets")
+		Flags: []cli.Flag{
+			&option{name: "secret", alias: "s", value: stringList{&in.Secrets}, repeatable: true,
+				usage: "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"},
+			&option{name: "env-file", value: stringList{&in.EnvFiles}, usage: envFileUsage},
+			&option{name: "context", value: boolValue{&in.Context}, usage: "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally"},
+			&option{name: "no-mask", value: boolValue{&in.NoMask}, usage: "do not mask secret values in the command's output; prefect-secrets then replaces itself with the command (same pid)"},
+			&option{name: "mask-min", value: intValue{&in.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
+				usage: "the shortest value masked, in `BYTES`; shorter ones are not, with a warning"},
+			&option{name: "no-ci-mask", value: boolValue{&in.NoCIMask}, usage: noCIMaskUsage},
+			&option{name: "pristine", value: boolValue{&in.Pristine}, usage: "start the command from a minimal environment (" + strings.Join(pristineVars, ", ") + ", LC_*) plus the secrets"},
 		},
-		aliases: map[string]string{"s": "secret"},
-		run: func(args []string) error {
-			in.Command = args
+		Action: func(c *cli.Context) error {
+			in.Command = c.Args().Slice()
 			return g.exec(in)
 		},
 	}
@@ -95,14 +112,11 @@ func (g *globals) exec(in *execInput) error {
 	if len(in.Command) == 0 {
 		return usagef("usage: prefect-secrets exec [-s NAME]... -- COMMAND [ARGS...]", "exec needs a command to run")
 	}
-	wanted, err := g.injections(in.Secrets)
+	wanted, err := g.injections(in.Secrets, in.EnvFiles, true)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(wanted))
-	for _, w := range wanted {
-		names = append(names, w.Name)
-	}
+	names := secretNames(wanted)
 	chain, err := g.chain()
 	if err != nil {
 		return err
@@ -114,26 +128,37 @@ func (g *globals) exec(in *execInput) error {
 		}
 	}
 	if len(res.Missing) > 0 {
-		return missingError(chain.NotFound(g.ctx(), res), wanted, res.Missing)
+		return missingError(chain.NotFound(g.ctx(), res), wanted, res.Missing, "nothing was run")
 	}
 	env, err := childEnv(g.io.Environ, in, wanted, res)
 	if err != nil {
 		return err
 	}
+	if err := g.registerCIMasks(ciMaskFlags{in.NoCIMask, in.MaskMin}, res.Values); err != nil {
+		return err
+	}
 	for _, w := range wanted {
+		if w.Plain {
+			g.logf("exec: $%s <- a plain value (%s)", w.Var, w.Origin)
+			continue
+		}
 		g.logf("exec: $%s <- %s from %s (%s)", w.Var, resolve.QuoteName(w.Name), res.From[w.Name], w.Origin)
 	}
 	path, err := proc.LookPath(in.Command[0], envValue(env, "PATH"))
 	if err != nil {
 		return err
 	}
-	if in.NoMask || len(wanted) == 0 {
+	if in.NoMask || len(names) == 0 {
 		g.logf("exec: running %s in our place (execve)", path)
 		return g.io.Exec(path, in.Command, env)
 	}
 	secrets := make([]mask.Secret, 0, len(wanted))
 	for _, w := range wanted {
-		secrets = append(secrets, mask.Secret{Name: w.Name, Value: res.Values[w.Name].Reveal()})
+		if w.Plain {
+			continue
+		}
+		v := res.Values[w.Name]
+		secrets = append(secrets, mask.Secret{Name: w.Name, Value: v.Reveal(), JSON: v.IsJSON()})
 	}
 	minLen := in.MaskMin
 	if minLen <= 0 {
@@ -160,18 +185,26 @@ func (g *globals) exec(in *execInput) error {
 // appears.
 const maskIdle = 30 * time.Millisecond
 
-// injections gathers the variables to inject, from -s and from references,
-// checking every name and variable before anything is resolved.
-func (g *globals) injections(flags []string) ([]injection, error) {
+// injections gathers the variables to inject, from -s, from reference
+// files and (with envRefs) from references in the environment, checking
+// every name and variable before anything is resolved. -s wins over a
+// file, a file over the environment, and a later file definition over an
+// earlier one.
+func (g *globals) injections(flags, files []string, envRefs bool) ([]injection, error) {
 	var out []injection
 	byVar := make(map[string]int)
 	add := func(inj injection) error {
 		if i, dup := byVar[inj.Var]; dup {
-			if out[i].Name == inj.Name {
+			switch old := out[i]; {
+			case old.Name == inj.Name && old.Plain == inj.Plain && old.Value == inj.Value:
 				return nil
-			}
-			if strings.HasPrefix(out[i].Origin, "-s") && !strings.HasPrefix(inj.Origin, "-s") {
-				return nil // an explicit -s wins over a reference in the environment
+			case rank(old) > rank(inj):
+				g.logf("$%s: %s wins over %s", inj.Var, old.Origin, inj.Origin)
+				return nil
+			case rank(old) == rank(inj) && rank(inj) == rankFile:
+				g.logf("$%s: %s wins over %s, a later definition", inj.Var, inj.Origin, old.Origin)
+				out[i] = inj
+				return nil
 			}
 			return usagef("give each variable one secret", "variable %s is asked for twice: %s and %s", inj.Var, out[i].Origin, inj.Origin)
 		}
@@ -205,8 +238,20 @@ func (g *globals) injections(flags []string) ([]injection, error) {
 			return nil, err
 		}
 	}
+	fromFiles, err := readEnvFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, inj := range fromFiles {
+		if err := add(inj); err != nil {
+			return nil, err
+		}
+	}
 	refs := make([]injection, 0)
 	for _, kv := range g.io.Environ {
+		if !envRefs {
+			break
+		}
 		k, v, _ := strings.Cut(kv, "=")
 		name, isRef := strings.CutPrefix(v, ReferencePrefix)
 		if !isRef {
@@ -236,9 +281,9 @@ func checkVar(v string) error {
 	return nil
 }
 
-// missingError adds to the not-found error which flag or reference asked
-// for each missing name.
-func missingError(err error, wanted []injection, missing []string) error {
+// missingError adds to the not-found error which flag, reference or file
+// asked for each missing name, and what was therefore not done.
+func missingError(err error, wanted []injection, missing []string, notDone string) error {
 	var e *resolve.Error
 	if len(missing) == 0 || !asError(err, &e) {
 		return err
@@ -249,7 +294,7 @@ func missingError(err error, wanted []injection, missing []string) error {
 			asked = append(asked, w.Origin)
 		}
 	}
-	e.Msg += "; asked for by " + strings.Join(asked, ", ") + "; nothing was run"
+	e.Msg += "; asked for by " + strings.Join(asked, ", ") + "; " + notDone
 	return e
 }
 
@@ -258,15 +303,28 @@ func missingError(err error, wanted []injection, missing []string) error {
 func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.Result) ([]string, error) {
 	set := make(map[string]string)
 	for _, w := range wanted {
+		if w.Plain {
+			if strings.IndexByte(w.Value, 0) >= 0 {
+				return nil, &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("the plain value of $%s (%s) holds a NUL byte, which an environment variable cannot", w.Var, w.Origin)}
+			}
+			set[w.Var] = w.Value
+			continue
+		}
 		v := res.Values[w.Name].Reveal()
 		if bytes.IndexByte(v, 0) >= 0 {
 			return nil, &resolve.Error{Kind: resolve.ErrBadInput,
 				Msg:  fmt.Sprintf("the value of %s holds a NUL byte, which an environment variable cannot", resolve.QuoteName(w.Name)),
 				Hint: "use prefect-secrets get " + w.Name + " to read it as bytes"}
 		}
-		set[w.Var] = string(v)
+		vars := []string{w.Var}
 		if in.Context {
-			set[resolve.ContextPrefix+w.Name] = string(v)
+			vars = append(vars, resolve.ContextPrefix+w.Name)
+		}
+		for _, k := range vars {
+			if err := envEntryFits(k, w.Name, len(v)); err != nil {
+				return nil, err
+			}
+			set[k] = string(v)
 		}
 	}
 	env := make([]string, 0, len(environ)+len(set))
@@ -289,6 +347,24 @@ func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.
 		env = append(env, k+"="+set[k])
 	}
 	return env, nil
+}
+
+// envEntryFits refuses a variable the kernel would refuse to start the
+// command with: on Linux, no "VAR=value" string (its NUL included) may
+// exceed 32 pages (MAX_ARG_STRLEN, 128 KiB with 4 KiB pages), or execve
+// fails with "argument list too long" after everything was set up.
+func envEntryFits(name, secret string, valueLen int) error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	limit := 32 * os.Getpagesize()
+	if n := len(name) + 1 + valueLen + 1; n > limit {
+		return &resolve.Error{Kind: resolve.ErrBadInput,
+			Msg: fmt.Sprintf("variable %s would be %d bytes (its name, \"=\", the value of secret %s and a NUL), over the %d bytes Linux allows one environment variable (MAX_ARG_STRLEN); nothing was run",
+				resolve.QuoteName(name), n, resolve.QuoteName(secret), limit),
+			Hint: "pass a value this large another way, e.g. on stdin: prefect-secrets get " + secret + " | COMMAND"}
+	}
+	return nil
 }
 
 func envValue(env []string, key string) string {

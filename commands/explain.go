@@ -4,24 +4,41 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/fatih/color"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-func explainCommand(g *globals) *command {
-	return &command{
-		name:  "explain",
-		usage: "show which source answers for a name and which it shadows (never a value)",
-		args:  "NAME",
-		description: `Asks every source in order, not only up to the first that has the name, and
+func explainCommand(g *globals) *cli.Command {
+	var envFiles []string
+	return &cli.Command{
+		Name:      "explain",
+		Usage:     "show which source answers for a name and which it shadows (never a value)",
+		UsageText: "prefect-secrets [global options] explain NAME | --env-file FILE...",
+		Description: `Asks every source in order, not only up to the first that has the name, and
 says for each whether it has it, which one wins, and why a source was
 skipped or disabled. Exits 66 when no source has the name.
 
+With --env-file, does so for the secret of each variable of the reference
+files, and exits 66 when any is missing.
+
 Examples:
   prefect-secrets explain DB_PASSWORD
-  prefect-secrets --sources env,context explain API_TOKEN`,
-		run: func(args []string) error {
+  prefect-secrets --sources env,context explain API_TOKEN
+  prefect-secrets explain --env-file .env.secrets`,
+		Flags: []cli.Flag{
+			&option{name: "env-file", value: stringList{&envFiles}, usage: "explain the secret of each variable of the reference `FILE` (repeatable)"},
+		},
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
+			if len(envFiles) > 0 {
+				if err := exactArgs("explain --env-file FILE", args); err != nil {
+					return err
+				}
+				return g.explainEnvFiles(envFiles)
+			}
 			if err := exactArgs("explain", args, "NAME"); err != nil {
 				return err
 			}
@@ -38,6 +55,19 @@ func (g *globals) explain(name string) error {
 	if err != nil {
 		return err
 	}
+	found, err := g.explainName(chain, name)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &resolve.Error{Kind: resolve.ErrNotFound, Msg: fmt.Sprintf("secret %s not found in any source", resolve.QuoteName(name))}
+	}
+	return nil
+}
+
+// explainName prints what each source says about name, and reports
+// whether one has it; a source that fails before the winner is an error.
+func (g *globals) explainName(chain *resolve.Chain, name string) (bool, error) {
 	order, _, _ := g.sourceOrder()
 	findings := chain.Explain(g.ctx(), name)
 	green := g.io.paint(g.io.OutTTY, color.FgGreen, color.Bold)
@@ -74,6 +104,9 @@ func (g *globals) explain(name string) error {
 			where = wf.WhereFor(name)
 		}
 		fmt.Fprintf(w, "\n     %s\n", dim.Sprint("reads "+where))
+		for _, line := range settingLines(chain.Sources[i]) {
+			fmt.Fprintf(w, "     %s\n", dim.Sprint(line))
+		}
 		if f.State == resolve.Skipped && f.Hint != "" {
 			fmt.Fprintf(w, "     %s\n", dim.Sprint("hint: "+f.Hint))
 		}
@@ -89,11 +122,8 @@ func (g *globals) explain(name string) error {
 			break
 		}
 		if f.State == resolve.Failed {
-			return f.Err
+			return false, f.Err
 		}
 	}
-	if !found {
-		return &resolve.Error{Kind: resolve.ErrNotFound, Msg: fmt.Sprintf("secret %s not found in any source", resolve.QuoteName(name))}
-	}
-	return nil
+	return found, nil
 }

@@ -1,10 +1,13 @@
 package commands
 
 import (
-	"flag"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 
+	"github.com/urfave/cli/v2"
+
+	"github.com/prefect-secrets/prefect-secrets/mask"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -12,28 +15,35 @@ import (
 type getInput struct {
 	Name string
 	JSON bool
+	CI   ciMaskFlags
 }
 
-func getCommand(g *globals) *command {
+func getCommand(g *globals) *cli.Command {
 	in := &getInput{}
-	return &command{
-		name:  "get",
-		usage: "print a secret's value on stdout",
-		args:  "NAME",
-		description: `Prints the exact bytes of the value. A newline is added only when stdout is a
+	return &cli.Command{
+		Name:      "get",
+		Usage:     "print a secret's value on stdout",
+		UsageText: "prefect-secrets [global options] get [--json] [--no-ci-mask] [--mask-min BYTES] NAME",
+		Description: `Prints the exact bytes of the value. A newline is added only when stdout is a
 terminal, so $(prefect-secrets get NAME) and redirections keep the value as
 it is stored. A structured value (a TOML table, number or boolean) prints as
-its JSON text.
+its JSON text. When GITHUB_ACTIONS=true, the value is first registered with
+the runner's log masking (::add-mask:: on stderr; --no-ci-mask turns this
+off), so $(prefect-secrets get NAME) stays clean and later logs show ***.
 
 Examples:
   prefect-secrets get SLACK_WEBHOOK_URL
   curl -H "Authorization: Bearer $(prefect-secrets get API_TOKEN)" ...
   prefect-secrets get --json DB_CONFIG | jq .host
   prefect-secrets --sources env get PATH`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&in.JSON, "json", false, "print the value as JSON (a string, or the structured value itself)")
+		Flags: []cli.Flag{
+			&option{name: "json", value: boolValue{&in.JSON}, usage: "print the value as JSON (a string, or the structured value itself)"},
+			&option{name: "no-ci-mask", value: boolValue{&in.CI.NoCIMask}, usage: noCIMaskUsage},
+			&option{name: "mask-min", value: intValue{&in.CI.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
+				usage: "the shortest line of a value registered with GitHub Actions' log masking, in `BYTES`"},
 		},
-		run: func(args []string) error {
+		Action: func(c *cli.Context) error {
+			args := c.Args().Slice()
 			if err := exactArgs("get", args, "NAME"); err != nil {
 				return err
 			}
@@ -59,7 +69,7 @@ func (g *globals) get(in *getInput) error {
 		return chain.NotFound(g.ctx(), res)
 	}
 	v := res.Values[in.Name]
-	g.logf("get: %s from %s (%d bytes)", resolve.QuoteName(in.Name), res.From[in.Name], v.Len())
+	g.logf("get: %s from %s", resolve.QuoteName(in.Name), res.From[in.Name])
 	out := v.Reveal()
 	if in.JSON {
 		if out, err = jsonValue(in.Name, v); err != nil {
@@ -68,6 +78,9 @@ func (g *globals) get(in *getInput) error {
 		out = append(out, '\n')
 	} else if g.io.OutTTY {
 		out = append(out[:len(out):len(out)], '\n')
+	}
+	if err := g.registerCIMasks(in.CI, res.Values); err != nil {
+		return err
 	}
 	if _, err := g.io.Out.Write(out); err != nil {
 		return fmt.Errorf("writing the value to stdout: %w", err)

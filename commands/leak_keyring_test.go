@@ -48,7 +48,8 @@ func TestCanaryNeverLeaksThroughKeyring(t *testing.T) {
 			env = append(env, st.env...)
 			var childArgv []string
 			io, out, errOut := fakeIO(env, st.stdin, &childArgv)
-			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, st.args...))
+			// The deadline only guards against a hang.
+			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose", "--timeout", "60s"}, st.args...))
 			if err != nil {
 				io.Report(err)
 			}

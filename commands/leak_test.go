@@ -22,43 +22,101 @@ type leakCase struct {
 	env    []string
 	// stdoutMayShow is set where the command's purpose is to print the value.
 	stdoutMayShow bool
+	// code and says are how the case must end (its exit code, and words of
+	// its stderr), so that each case is known to reach the path it names.
+	code int
+	says string
+	// files are written in the case's directory first (reference files,
+	// templates); stdin is the command's stdin.
+	files map[string]string
+	stdin string
+	// dest is the file the command writes the value to on purpose: the one
+	// file of the directory that may hold the canary, besides files. A
+	// command that fails must leave it unwritten.
+	dest string
+	// ciMask is set where GITHUB_ACTIONS=true: then stderr may show the
+	// canary, but only as whole ::add-mask:: lines.
+	ciMask bool
 }
 
 func TestCanaryNeverLeaks(t *testing.T) {
 	brokenTOML := "[context.secrets]\nBROKEN = " + canary + "\n"
+	refs := map[string]string{"refs.env": "X=prefect-secret://CANARY\nREGION=eu\n", "more.env": "M=prefect-secret://MISSING\n"}
+	badRefs := map[string]string{"bad.env": "X=prefect-secret://CANARY\nP=\"" + canary + "\\q\"\n"}
+	ci := []string{"GITHUB_ACTIONS=true"}
 	cases := []leakCase{
-		{name: "get", args: []string{"get", "CANARY"}, stdoutMayShow: true},
-		{name: "get json", args: []string{"get", "--json", "CANARY"}, stdoutMayShow: true},
-		{name: "get from file", args: []string{"get", "FILE_CANARY"}, config: "[context.secrets]\nFILE_CANARY = \"" + canary + "\"\n", stdoutMayShow: true},
-		{name: "get nested", args: []string{"get", "NESTED"}, env: []string{"PREFECT__CONTEXT__SECRETS__NESTED__KEY=" + canary}, stdoutMayShow: true},
-		{name: "get miss", args: []string{"get", "canary"}},
-		{name: "get miss other", args: []string{"get", "OTHER"}},
-		{name: "get invalid name", args: []string{"get", "A__B"}},
-		{name: "get env source", args: []string{"--sources", "env,context", "get", "PREFECT__CONTEXT__SECRETS__CANARY"}, stdoutMayShow: true},
-		{name: "get broken config", args: []string{"get", "CANARY"}, config: brokenTOML},
-		{name: "list broken config", args: []string{"list"}, config: brokenTOML},
-		{name: "explain broken config", args: []string{"explain", "CANARY"}, config: brokenTOML},
-		{name: "exec broken config", args: []string{"exec", "-s", "CANARY", "--", "true"}, config: brokenTOML},
-		{name: "get conflict", args: []string{"get", "CONFLICT"}, env: []string{"PREFECT__CONTEXT__SECRETS__CONFLICT=" + canary, "PREFECT__CONTEXT__SECRETS__CONFLICT__X=" + canary}},
-		{name: "get non-utf8 json", args: []string{"get", "--json", "BINARY"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}},
-		{name: "list", args: []string{"list"}},
-		{name: "list json", args: []string{"list", "--json"}},
-		{name: "list env", args: []string{"--sources", "context,env", "list"}},
-		{name: "explain", args: []string{"explain", "CANARY"}},
-		{name: "explain miss", args: []string{"explain", "canary"}},
-		{name: "exec", args: []string{"exec", "-s", "CANARY", "--", "true"}},
-		{name: "exec renamed", args: []string{"exec", "-s", "X=CANARY", "--context", "--", "true"}},
-		{name: "exec reference", args: []string{"exec", "--", "true"}, env: []string{"REF=prefect-secret://CANARY"}},
-		{name: "exec missing", args: []string{"exec", "-s", "CANARY", "-s", "MISSING", "--", "true"}},
-		{name: "exec not found", args: []string{"exec", "-s", "CANARY", "--", "no-such-command-here"}},
-		{name: "exec not executable", args: []string{"exec", "-s", "CANARY", "--", "/etc/hostname"}},
-		{name: "exec malformed -s", args: []string{"exec", "-s", "X=", "--", "true"}},
-		{name: "exec NUL", args: []string{"exec", "-s", "NUL", "--", "true"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n"},
-		{name: "unknown source", args: []string{"--sources", "nope", "get", "CANARY"}},
+		{name: "get", args: []string{"get", "CANARY"}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get json", args: []string{"get", "--json", "CANARY"}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get from file", args: []string{"get", "FILE_CANARY"}, config: "[context.secrets]\nFILE_CANARY = \"" + canary + "\"\n", stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get nested", args: []string{"get", "NESTED"}, env: []string{"PREFECT__CONTEXT__SECRETS__NESTED__KEY=" + canary}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "get miss", args: []string{"get", "canary"}, code: ExitNotFound, says: `did you mean "CANARY"`},
+		{name: "get miss other", args: []string{"get", "OTHER"}, code: ExitNotFound, says: `secret "OTHER" not found`},
+		{name: "get invalid name", args: []string{"get", "A__B"}, code: ExitDataErr, says: `"__"`},
+		{name: "get env source", args: []string{"--sources", "env,context", "get", "CANARY_ENV"}, env: []string{"CANARY_ENV=" + canary}, stdoutMayShow: true, code: 0, says: "env: lookup"},
+		{name: "get broken config", args: []string{"get", "CANARY"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "list broken config", args: []string{"list"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "explain broken config", args: []string{"explain", "CANARY"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "exec broken config", args: []string{"exec", "-s", "CANARY", "--", "true"}, config: brokenTOML, code: ExitConfig, says: "is not valid TOML"},
+		{name: "get conflict", args: []string{"get", "CONFLICT"}, env: []string{"PREFECT__CONTEXT__SECRETS__CONFLICT=" + canary, "PREFECT__CONTEXT__SECRETS__CONFLICT__X=" + canary}, code: ExitConfig, says: "CONFLICT"},
+		{name: "get non-utf8 json", args: []string{"get", "--json", "BINARY"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}, code: ExitDataErr, says: "UTF-8"},
+		{name: "list", args: []string{"list"}, code: 0, says: "context: names"},
+		{name: "list json", args: []string{"list", "--json"}, code: 0, says: "context: names"},
+		{name: "list env", args: []string{"--sources", "context,env", "list"}, code: 0, says: "env: names"},
+		{name: "explain", args: []string{"explain", "CANARY"}, code: 0, says: "context: lookup"},
+		{name: "explain miss", args: []string{"explain", "canary"}, code: ExitNotFound, says: `secret "canary" not found`},
+		{name: "exec", args: []string{"exec", "-s", "CANARY", "--", "true"}, code: 0, says: "with its output masked"},
+		{name: "exec renamed", args: []string{"exec", "-s", "X=CANARY", "--context", "--", "true"}, code: 0, says: "with its output masked"},
+		{name: "exec reference", args: []string{"exec", "--", "true"}, env: []string{"REF=prefect-secret://CANARY"}, code: 0, says: "reference in $REF"},
+		{name: "exec missing", args: []string{"exec", "-s", "CANARY", "-s", "MISSING", "--", "true"}, code: ExitNotFound, says: "nothing was run"},
+		{name: "exec not found", args: []string{"exec", "-s", "CANARY", "--", "no-such-command-here"}, code: proc.CodeNotFound, says: "not found"},
+		{name: "exec not executable", args: []string{"exec", "-s", "CANARY", "--", "./not-executable"}, code: proc.CodeNotExecutable, says: "cannot run"},
+		{name: "exec malformed -s", args: []string{"exec", "-s", "X=", "--", "true"}, code: ExitUsage, says: "malformed -s"},
+		{name: "exec NUL", args: []string{"exec", "-s", "NUL", "--", "true"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n", code: ExitDataErr, says: "NUL byte"},
+		{name: "unknown source", args: []string{"--sources", "nope", "get", "CANARY"}, code: ExitUsage, says: "unknown source"},
+
+		// reference files, export, inject
+		{name: "exec env-file", args: []string{"exec", "--env-file", "refs.env", "--", "true"}, files: refs, code: 0, says: "(refs.env:1)"},
+		{name: "exec env-file missing", args: []string{"exec", "--env-file", "refs.env", "-s", "M=MISSING", "--", "true"}, files: refs, code: ExitNotFound, says: "nothing was run"},
+		{name: "exec env-file syntax", args: []string{"exec", "--env-file", "bad.env", "--", "true"}, files: badRefs, code: ExitDataErr, says: "bad.env:2:"},
+		{name: "list env-file", args: []string{"list", "--env-file", "refs.env"}, files: refs, code: 0, says: "context: lookup"},
+		{name: "list env-file missing", args: []string{"list", "--env-file", "refs.env", "--env-file", "more.env"}, files: refs, code: ExitNotFound, says: "more.env:1"},
+		{name: "explain env-file", args: []string{"explain", "--env-file", "refs.env"}, files: refs, code: 0, says: "context: lookup"},
+		{name: "explain env-file missing", args: []string{"explain", "--env-file", "refs.env", "--env-file", "more.env"}, files: refs, code: ExitNotFound, says: "more.env:1"},
+		{name: "export dotenv", args: []string{"export", "--env-file", "refs.env", "--format", "dotenv"}, files: refs, stdoutMayShow: true, code: 0, says: "writing 2 variables as dotenv"},
+		{name: "export shell", args: []string{"export", "-s", "CANARY", "--format", "shell"}, stdoutMayShow: true, code: 0, says: "as shell"},
+		{name: "export json file", args: []string{"export", "--env-file", "refs.env", "--format", "json", "-o", "out.json"}, files: refs, dest: "out.json", code: 0, says: "as json"},
+		{name: "export github env", args: []string{"export", "--env-file", "refs.env", "--github-env"}, files: refs, env: []string{"GITHUB_ENV=ghenv"}, dest: "ghenv", code: 0, says: "as github"},
+		{name: "export missing", args: []string{"export", "--env-file", "refs.env", "-s", "M=MISSING", "--format", "json", "-o", "out.json"}, files: refs, dest: "out.json", code: ExitNotFound, says: "nothing was written"},
+		{name: "export NUL", args: []string{"export", "-s", "NUL", "--format", "shell"}, config: "[context.secrets]\nNUL = \"" + canary + "\\u0000\"\n", code: ExitDataErr, says: "NUL byte"},
+		{name: "export non-utf8 json", args: []string{"export", "-s", "BINARY", "--format", "json"}, env: []string{"PREFECT__CONTEXT__SECRETS__BINARY=" + canary + "\xff"}, code: ExitDataErr, says: "UTF-8"},
+		{name: "export existing file", args: []string{"export", "-s", "CANARY", "--format", "json", "-o", "refs.env"}, files: refs, code: ExitExists, says: "--force"},
+		{name: "export syntax", args: []string{"export", "--env-file", "bad.env", "--format", "json"}, files: badRefs, code: ExitDataErr, says: "bad.env:2:"},
+		{name: "inject", args: []string{"inject", "-i", "tpl"}, files: map[string]string{"tpl": "pw={{ prefect-secret://CANARY }}\n"}, stdoutMayShow: true, code: 0, says: "inject: 1 references"},
+		{name: "inject stdin to file", args: []string{"inject", "-o", "out"}, stdin: "pw={{ prefect-secret://CANARY }}\n", dest: "out", code: 0, says: "inject: 1 references"},
+		{name: "inject missing", args: []string{"inject", "-i", "tpl", "-o", "out"}, files: map[string]string{"tpl": "{{ prefect-secret://CANARY }}{{ prefect-secret://MISSING }}"}, dest: "out", code: ExitNotFound, says: "tpl:1:30"},
+		{name: "inject syntax", args: []string{"inject", "-i", "tpl"}, files: map[string]string{"tpl": "{{ prefect-secret://CANARY }} {{ " + canary + " }}"}, code: ExitDataErr, says: "tpl:1:31"},
+
+		// GitHub Actions: the canary goes to stderr only as ::add-mask::
+		{name: "ci get", args: []string{"get", "CANARY"}, env: ci, ciMask: true, stdoutMayShow: true, code: 0, says: "registering 1 values"},
+		{name: "ci exec", args: []string{"exec", "-s", "CANARY", "--", "true"}, env: ci, ciMask: true, code: 0, says: "registering 1 values"},
+		{name: "ci export", args: []string{"export", "--env-file", "refs.env", "--format", "json", "-o", "out.json"}, files: refs, env: ci, ciMask: true, dest: "out.json", code: 0, says: "registering 1 values"},
+		{name: "ci inject", args: []string{"inject", "-o", "out"}, stdin: "{{ prefect-secret://CANARY }}", env: ci, ciMask: true, dest: "out", code: 0, says: "registering 1 values"},
+		{name: "ci get structured", args: []string{"get", "NESTED"}, env: append([]string{"PREFECT__CONTEXT__SECRETS__NESTED__KEY=" + canary}, ci...), ciMask: true, stdoutMayShow: true, code: 0, says: "registering 1 values"},
+		{name: "ci no-ci-mask", args: []string{"get", "--no-ci-mask", "CANARY"}, env: ci, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
+		{name: "ci missing", args: []string{"export", "-s", "CANARY", "-s", "MISSING", "--format", "json"}, env: ci, code: ExitNotFound, says: "nothing was written"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()
+			t.Chdir(home)
+			if err := os.WriteFile("not-executable", []byte("#!/bin/sh\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for name, text := range tc.files {
+				if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
 			env := append([]string{
 				"HOME=" + home,
 				"PATH=" + os.Getenv("PATH"),
@@ -72,12 +130,29 @@ func TestCanaryNeverLeaks(t *testing.T) {
 				env = append(env, "PREFECT__USER_CONFIG_PATH="+path)
 			}
 			var childArgv []string
-			io, out, errOut := fakeIO(env, "", &childArgv)
+			io, out, errOut := fakeIO(env, tc.stdin, &childArgv)
 			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
 			if err != nil {
 				io.Report(err)
 			}
-			if strings.Contains(errOut.String(), canary[:12]) {
+			if got := ExitCode(err); got != tc.code || !strings.Contains(errOut.String(), tc.says) {
+				t.Errorf("ended with %d, want %d, and stderr saying %q; stderr:\n%s", got, tc.code, tc.says, errOut.String())
+			}
+			stderr := errOut.String()
+			if tc.ciMask {
+				if !strings.Contains(stderr, "::add-mask::"+canary+"\n") {
+					t.Errorf("under GitHub Actions, stderr does not register the canary:\n%s", stderr)
+				}
+				// Only ::add-mask:: lines may show it.
+				var kept []string
+				for _, line := range strings.SplitAfter(stderr, "\n") {
+					if !strings.HasPrefix(line, "::add-mask::") {
+						kept = append(kept, line)
+					}
+				}
+				stderr = strings.Join(kept, "")
+			}
+			if strings.Contains(stderr, canary[:12]) {
 				t.Errorf("stderr shows the canary:\n%s", errOut.String())
 			}
 			if err != nil && strings.Contains(err.Error(), canary[:12]) {
@@ -89,6 +164,27 @@ func TestCanaryNeverLeaks(t *testing.T) {
 			for _, a := range childArgv {
 				if strings.Contains(a, canary[:12]) {
 					t.Errorf("the child's argv shows the canary: %q", childArgv)
+				}
+			}
+			// No file but the destination holds the canary (no temporary
+			// file left behind), and the destination does when it succeeded.
+			entries, _ := os.ReadDir(".")
+			for _, e := range entries {
+				data, _ := os.ReadFile(e.Name())
+				_, given := tc.files[e.Name()]
+				has := strings.Contains(string(data), canary[:12])
+				switch {
+				case e.Name() == tc.dest && err == nil && !has:
+					t.Errorf("the destination %s lacks the canary", e.Name())
+				case e.Name() != tc.dest && !given && has && e.Name() != "config.toml":
+					t.Errorf("%s holds the canary", e.Name())
+				case strings.Contains(e.Name(), ".tmp-"):
+					t.Errorf("a temporary file is left: %s", e.Name())
+				}
+			}
+			if tc.dest != "" && err != nil {
+				if _, statErr := os.Stat(tc.dest); statErr == nil {
+					t.Errorf("%s was written though the command failed", tc.dest)
 				}
 			}
 		})

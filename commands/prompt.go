@@ -41,8 +41,9 @@ func (o *IO) confirm(question string) (bool, error) {
 	return answer == "y" || answer == "yes", nil
 }
 
-// promptValue reads a value twice on the terminal without echo.
-func (o *IO) promptValue(name string) (resolve.Secret, error) {
+// promptValue reads a value twice on the terminal without echo; an empty
+// entry is refused unless allowEmpty.
+func (o *IO) promptValue(name string, allowEmpty bool) (resolve.Secret, error) {
 	if o.OpenTTY == nil {
 		return resolve.Secret{}, errNoTerminal
 	}
@@ -57,10 +58,10 @@ func (o *IO) promptValue(name string) (resolve.Secret, error) {
 		return resolve.Secret{}, fmt.Errorf("reading the value from the terminal: %w", err)
 	}
 	defer clear(first)
-	if len(first) == 0 {
+	if len(first) == 0 && !allowEmpty {
 		return resolve.Secret{}, &resolve.Error{Kind: resolve.ErrBadInput,
 			Msg:  "the value is empty; nothing was stored",
-			Hint: "to store an empty value on purpose: printf '' | prefect-secrets set " + name}
+			Hint: "to store an empty value on purpose, add --allow-empty"}
 	}
 	second, err := read("Again, to confirm: ")
 	if err != nil {

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/cloud/api"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -23,9 +25,12 @@ var knownSources = []string{"context", "keyring", "cloud", "env"}
 // sourceOrder returns the sources to ask, in order, and whether the user
 // named them (then an absent source is an error, not a skip).
 func (g *globals) sourceOrder() ([]string, bool, error) {
-	spec, from := g.sources, "--sources"
-	if spec == "" {
+	spec, from := g.sources, g.sourcesFrom
+	if from == "" && spec == "" {
 		spec, from = g.io.Getenv("PREFECT_SECRETS_SOURCES"), "PREFECT_SECRETS_SOURCES"
+	}
+	if from == "" {
+		from = "--sources"
 	}
 	if spec == "" {
 		return strings.Split(defaultSources, ","), false, nil
@@ -98,16 +103,18 @@ func (g *globals) keyring() *keyring.Keyring {
 }
 
 // cloud is the Prefect API, made once per command.
-func (g *globals) cloud() *cloud.Source {
+func (g *globals) cloud() *api.Source {
 	if g.api == nil {
-		timeout := cloud.DefaultTimeout
+		var timeout time.Duration // none: Prefect's settings decide
 		if g.timeoutSet {
 			timeout = g.timeout
 		}
-		g.api = &cloud.Source{
-			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath()},
-			Timeout:  timeout, AllowHTTP: g.allowHTTP,
-			Log: func(line string) { g.logf("cloud: %s", line) },
+		g.api = &api.Source{
+			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath(),
+				Warn: func(line string) { fmt.Fprintf(g.io.Err, "prefect-secrets: warning: %s\n", line) }},
+			Timeout: timeout, AllowHTTP: g.allowHTTP,
+			Log:  func(line string) { g.logf("cloud: %s", line) },
+			Warn: func(line string) { fmt.Fprintf(g.io.Err, "prefect-secrets: warning: %s\n", line) },
 		}
 	}
 	return g.api

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -13,6 +14,49 @@ type store interface {
 	Has(ctx context.Context, name string) (bool, error)
 	Set(ctx context.Context, name string, value resolve.Secret) error
 	Delete(ctx context.Context, name string) error
+}
+
+// creator is a store that can store a name only if it is not there yet, in
+// one step no other writer can split: the keyring under its lock, a Prefect
+// 2/3 API by its create request.
+type creator interface {
+	Create(ctx context.Context, name string, value resolve.Secret) error
+}
+
+// valueChecker is a store that refuses some values before any request (the
+// Prefect API: a value that is not UTF-8, Prefect's mask "********").
+type valueChecker interface {
+	CheckValue(name string, value resolve.Secret) error
+}
+
+// checkValue refuses, before anything is asked of the store, a value it
+// cannot store as given.
+func (t *target) checkValue(name string, value resolve.Secret) error {
+	if c, ok := t.store.(valueChecker); ok {
+		return c.CheckValue(name, value)
+	}
+	return nil
+}
+
+// create stores value unless name is there (a resolve.ErrExists error). A
+// store that cannot do that in one step is asked first, then written: a
+// writer in between can still win.
+func (t *target) create(ctx context.Context, name string, value resolve.Secret) error {
+	if c, ok := t.store.(creator); ok {
+		err := c.Create(ctx, name, value)
+		if errors.Is(err, resolve.ErrExists) {
+			return existsError(name, t)
+		}
+		return err
+	}
+	has, err := t.Has(ctx, name)
+	if err != nil {
+		return err
+	}
+	if has {
+		return existsError(name, t)
+	}
+	return t.Set(ctx, name, value)
 }
 
 // storeNames are the values --to and --from take.
@@ -40,6 +84,10 @@ func (g *globals) target(flag, name string) (*target, error) {
 // failed says which secret and which store a failure was for. A store that
 // is absent is an error here: it was asked for by name.
 func (t *target) failed(doing, name string, err error) error {
+	var unknown *keyring.UnknownOutcomeError
+	if errors.As(err, &unknown) {
+		return err // not a "cannot": it may have happened, as the message says
+	}
 	var ae *resolve.AbsentError
 	if errors.As(err, &ae) {
 		kind := resolve.ErrUnavailable

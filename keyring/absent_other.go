@@ -24,6 +24,8 @@ func (noKeyring) err() error {
 }
 func (n noKeyring) get(context.Context, []string) (map[string][]byte, error) { return nil, n.err() }
 func (n noKeyring) names(context.Context) ([]string, error)                  { return nil, n.err() }
-func (n noKeyring) set(context.Context, string, []byte) error                { return n.err() }
+func (n noKeyring) open(context.Context) error                               { return n.err() }
+func (n noKeyring) has(context.Context, string) (bool, error)                { return false, n.err() }
+func (n noKeyring) store(context.Context, string, []byte, bool) error        { return n.err() }
 func (n noKeyring) delete(context.Context, string) error                     { return n.err() }
 func (noKeyring) where() string                                              { return "no keyring on this platform" }

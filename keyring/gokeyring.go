@@ -30,22 +30,50 @@ func (k *osKeyring) where() string {
 
 // bounded runs f with the call deadline.
 func (k *osKeyring) bounded(ctx context.Context, what string, f func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, k.timeout)
+	return k.run(ctx, what, "", f)
+}
+
+// boundedWrite runs a write with the call deadline. A write that misses it
+// may still happen (go-keyring cannot be stopped), so its answer is waited
+// for once more, with a fresh deadline, before saying anything: an answer
+// stands as if on time; none is "outcome is not known".
+func (k *osKeyring) boundedWrite(ctx context.Context, what, outcome string, f func() error) error {
+	return k.run(ctx, what, outcome, f)
+}
+
+func (k *osKeyring) run(ctx context.Context, what, outcome string, f func() error) error {
+	cctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- f() }()
 	select {
 	case err := <-done:
-		if err == nil || errors.Is(err, gokeyring.ErrNotFound) {
-			return err
-		}
-		if errors.Is(err, gokeyring.ErrSetDataTooBig) {
-			return &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("the %s refused the value as too large (%s)", platformKeyring, what)}
-		}
-		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("the %s failed %s", platformKeyring, what), Err: err}
-	case <-ctx.Done():
-		return timeoutError(what, k.timeout, "is the keyring waiting for a dialog? answer it, or raise --timeout")
+		return k.result(what, err)
+	case <-cctx.Done():
 	}
+	if outcome == "" {
+		return timeoutError(what, k.timeout, hintDialog)
+	}
+	fresh, cancelFresh := context.WithTimeout(context.WithoutCancel(ctx), k.timeout)
+	defer cancelFresh()
+	select {
+	case err := <-done:
+		return k.result(what, err)
+	case <-fresh.Done():
+		return unknownError(what, k.timeout, outcome, hintDialog)
+	}
+}
+
+const hintDialog = "is the keyring waiting for a dialog? answer it, or raise --timeout"
+
+func (k *osKeyring) result(what string, err error) error {
+	if err == nil || errors.Is(err, gokeyring.ErrNotFound) {
+		return err
+	}
+	if errors.Is(err, gokeyring.ErrSetDataTooBig) {
+		return &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("the %s refused the value as too large (%s)", platformKeyring, what)}
+	}
+	return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("the %s failed %s", platformKeyring, what), Err: err}
 }
 
 func (k *osKeyring) get(ctx context.Context, names []string) (map[string][]byte, error) {
@@ -67,8 +95,28 @@ func (k *osKeyring) get(ctx context.Context, names []string) (map[string][]byte,
 	return out, nil
 }
 
-func (k *osKeyring) set(ctx context.Context, name string, value []byte) error {
-	if err := k.bounded(ctx, "storing "+resolve.QuoteName(name), func() error {
+func (k *osKeyring) open(context.Context) error { return nil }
+
+func (k *osKeyring) has(ctx context.Context, name string) (bool, error) {
+	got, err := k.get(ctx, []string{name})
+	v, ok := got[name]
+	clear(v)
+	return ok, err
+}
+
+// store checks for the name first unless replace; the lock (lock.go) keeps
+// other prefect-secrets from storing it in between.
+func (k *osKeyring) store(ctx context.Context, name string, value []byte, replace bool) error {
+	if !replace {
+		has, err := k.has(ctx, name)
+		if err != nil {
+			return err
+		}
+		if has {
+			return errExists
+		}
+	}
+	if err := k.boundedWrite(ctx, "storing "+resolve.QuoteName(name), "whether the new value was stored", func() error {
 		return gokeyring.Set(k.service, name, string(value))
 	}); err != nil {
 		return err
@@ -77,7 +125,7 @@ func (k *osKeyring) set(ctx context.Context, name string, value []byte) error {
 }
 
 func (k *osKeyring) delete(ctx context.Context, name string) error {
-	err := k.bounded(ctx, "deleting "+resolve.QuoteName(name), func() error {
+	err := k.boundedWrite(ctx, "deleting "+resolve.QuoteName(name), "whether it was deleted", func() error {
 		return gokeyring.Delete(k.service, name)
 	})
 	if errors.Is(err, gokeyring.ErrNotFound) {

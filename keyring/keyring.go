@@ -34,23 +34,28 @@ type Keyring struct {
 
 // backend is one platform's keyring. Values are exact bytes.
 type backend interface {
+	// open gets the keyring ready (a bus connection), so that a keyring
+	// that is absent says so before anything else is tried.
+	open(ctx context.Context) error
 	get(ctx context.Context, names []string) (map[string][]byte, error)
+	has(ctx context.Context, name string) (bool, error)
 	names(ctx context.Context) ([]string, error)
-	set(ctx context.Context, name string, value []byte) error
+	// store writes value under name. Unless replace, a name that is there
+	// is errExists and stays as it is.
+	store(ctx context.Context, name string, value []byte, replace bool) error
 	// delete removes name; a name that is not there is errNotFound.
 	delete(ctx context.Context, name string) error
 	where() string
 }
 
-var errNotFound = errors.New("not in the keyring")
+var (
+	errNotFound = errors.New("not in the keyring")
+	errExists   = errors.New("already in the keyring")
+)
 
 func (k *Keyring) backend() backend {
 	if k.b == nil {
-		timeout := k.Timeout
-		if timeout <= 0 {
-			timeout = DefaultTimeout
-		}
-		k.b = newBackend(k.Service, timeout, k.Getenv)
+		k.b = newBackend(k.Service, k.timeout(), k.Getenv)
 	}
 	return k.b
 }
@@ -84,29 +89,45 @@ func (k *Keyring) Names(ctx context.Context) ([]string, error) {
 // Set stores value under name, replacing what is there. Limits are checked
 // before any keyring call.
 func (k *Keyring) Set(ctx context.Context, name string, value resolve.Secret) error {
+	return k.store(ctx, name, value, true)
+}
+
+// Create stores value under name unless the name is there already, which
+// is a resolve.ErrExists error that leaves it as it is. No other
+// prefect-secrets of this user can store the name in between (see lock.go).
+func (k *Keyring) Create(ctx context.Context, name string, value resolve.Secret) error {
+	err := k.store(ctx, name, value, false)
+	if errors.Is(err, errExists) {
+		return &resolve.Error{Kind: resolve.ErrExists,
+			Msg:  fmt.Sprintf("secret %s already exists in the keyring (service %q)", resolve.QuoteName(name), k.Service),
+			Hint: "add --force to replace it"}
+	}
+	return err
+}
+
+func (k *Keyring) store(ctx context.Context, name string, value resolve.Secret, replace bool) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	if max := maxValueBytes; max > 0 && value.Len() > max {
 		return &resolve.Error{Kind: resolve.ErrBadInput,
-			Msg:  fmt.Sprintf("the value for %s is %d bytes; the %s holds at most %d", resolve.QuoteName(name), value.Len(), platformKeyring, max),
+			Msg:  fmt.Sprintf("the value for %s is larger than the %d bytes the %s holds", resolve.QuoteName(name), max, platformKeyring),
 			Hint: "store a smaller value, or keep large values in the Prefect API (set --to cloud) or a file"}
 	}
-	return k.backend().set(ctx, name, value.Reveal())
+	return k.locked(ctx, func() error {
+		return k.backend().store(ctx, name, value.Reveal(), replace)
+	})
 }
 
-// Has reports whether name is in the keyring.
+// Has reports whether name is in the keyring (a locked item counts).
 func (k *Keyring) Has(ctx context.Context, name string) (bool, error) {
 	if err := checkName(name); err != nil {
 		return false, err
 	}
-	got, err := k.backend().get(ctx, []string{name})
-	if err != nil {
+	if err := k.backend().open(ctx); err != nil {
 		return false, err
 	}
-	v, ok := got[name]
-	clear(v)
-	return ok, nil
+	return k.backend().has(ctx, name)
 }
 
 // Delete removes name; a missing name is a not-found error.
@@ -114,13 +135,28 @@ func (k *Keyring) Delete(ctx context.Context, name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	err := k.backend().delete(ctx, name)
+	err := k.locked(ctx, func() error { return k.backend().delete(ctx, name) })
 	if errors.Is(err, errNotFound) {
 		return &resolve.Error{Kind: resolve.ErrNotFound,
 			Msg:  fmt.Sprintf("secret %s is not in the keyring (service %q)", resolve.QuoteName(name), k.Service),
 			Hint: "prefect-secrets list shows the names there; --keyring-service picks another service"}
 	}
 	return err
+}
+
+// locked runs a write under the service's lock, once the keyring is known
+// to be there (an absent keyring says so, not something about a lock).
+func (k *Keyring) locked(ctx context.Context, write func() error) error {
+	b := k.backend()
+	if err := b.open(ctx); err != nil {
+		return err
+	}
+	unlock, err := k.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return write()
 }
 
 // checkName refuses, before any keyring call, a name the keyring cannot
@@ -135,4 +171,18 @@ func timeoutError(what string, d time.Duration, hint string) error {
 	return &resolve.Error{Kind: resolve.ErrUnavailable,
 		Msg:  fmt.Sprintf("the keyring did not answer within %s (%s)", d, what),
 		Hint: hint}
+}
+
+// UnknownOutcomeError is a write that missed its deadline and whose outcome
+// could not be read back either: what was asked may or may not have
+// happened, and the message says so. It is not a "cannot store".
+type UnknownOutcomeError struct{ Err *resolve.Error }
+
+func (e *UnknownOutcomeError) Error() string { return e.Err.Error() }
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
+func unknownError(what string, d time.Duration, outcome, check string) error {
+	return &UnknownOutcomeError{&resolve.Error{Kind: resolve.ErrUnavailable,
+		Msg:  fmt.Sprintf("the keyring did not answer within %s (%s), nor when asked afterwards: %s is not known", d, what, outcome),
+		Hint: check + " once the keyring answers; --timeout sets the deadline"}}
 }

@@ -3,6 +3,7 @@
 package keyring
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -160,9 +161,17 @@ func (s *secretService) call(ctx context.Context, what, method string, args ...a
 func (s *secretService) callOn(ctx context.Context, obj dbus.BusObject, what, method string, args ...any) *deadlineCall {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if testHookCall != nil {
+		cctx = testHookCall(cctx, method)
+	}
 	c := obj.CallWithContext(cctx, method, 0, args...)
 	return &deadlineCall{s: s, what: what, call: c, ctx: cctx}
 }
+
+// testHookCall, set by tests only, sees each call before it is sent: it
+// may stop the daemon or give the call a deadline of its own, so a test can
+// make one exact call miss its deadline.
+var testHookCall func(ctx context.Context, method string) context.Context
 
 // Store stores the reply, turning a missed deadline into a timeout error.
 func (c *deadlineCall) Store(out ...any) error {
@@ -176,6 +185,30 @@ func (c *deadlineCall) Store(out ...any) error {
 }
 
 func (c *deadlineCall) Err() error { return c.Store() }
+
+// timedOut says the call missed its deadline: what it asked for may still
+// happen.
+func (c *deadlineCall) timedOut() bool { return c.ctx.Err() == context.DeadlineExceeded }
+
+// vanished says an item a call was made on is gone: deleted between the
+// search that found it and the call, by another client. That item is not
+// there, which is not a failure.
+func vanished(err error) bool {
+	var de dbus.Error
+	var dep *dbus.Error
+	name := ""
+	if errors.As(err, &de) {
+		name = de.Name
+	} else if errors.As(err, &dep) {
+		name = dep.Name
+	}
+	switch name {
+	case "org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.UnknownInterface",
+		"org.freedesktop.DBus.Error.UnknownMethod", "org.freedesktop.Secret.Error.NoSuchObject":
+		return true
+	}
+	return false
+}
 
 // fail turns a D-Bus error into one that says what to do.
 func (s *secretService) fail(what string, err error) error {
@@ -295,6 +328,9 @@ func (s *secretService) names(ctx context.Context) ([]string, error) {
 		var v dbus.Variant
 		item := s.conn.Object(ssName, p)
 		if err := s.callOn(ctx, item, what, "org.freedesktop.DBus.Properties.Get", ssItem, "Attributes").Store(&v); err != nil {
+			if vanished(err) {
+				continue
+			}
 			return nil, s.fail(what, err)
 		}
 		attrs, _ := v.Value().(map[string]string)
@@ -331,7 +367,15 @@ func (s *secretService) collection(ctx context.Context) (dbus.ObjectPath, error)
 	return path, nil
 }
 
-func (s *secretService) set(ctx context.Context, name string, value []byte) error {
+func (s *secretService) has(ctx context.Context, name string) (bool, error) {
+	if err := s.open(ctx); err != nil {
+		return false, err
+	}
+	unlocked, locked, err := s.search(ctx, name)
+	return len(unlocked)+len(locked) > 0, err
+}
+
+func (s *secretService) store(ctx context.Context, name string, value []byte, replace bool) error {
 	if err := s.open(ctx); err != nil {
 		return err
 	}
@@ -341,6 +385,9 @@ func (s *secretService) set(ctx context.Context, name string, value []byte) erro
 	if err != nil {
 		return err
 	}
+	if !replace && len(unlocked)+len(locked) > 0 {
+		return errExists
+	}
 	if len(unlocked) == 0 && len(locked) > 0 {
 		if err := s.unlock(ctx, locked[:1]); err != nil {
 			return err
@@ -349,11 +396,18 @@ func (s *secretService) set(ctx context.Context, name string, value []byte) erro
 	}
 	if len(unlocked) > 0 {
 		// Replace the value in place: the daemon swaps it atomically, so a
-		// failure leaves the old value.
-		if err := s.callOn(ctx, s.conn.Object(ssName, unlocked[0]), what, ssItem+".SetSecret", secret).Err(); err != nil {
+		// failure leaves the old value. An item deleted since the search
+		// is not there: a new one is made below.
+		call := s.callOn(ctx, s.conn.Object(ssName, unlocked[0]), what, ssItem+".SetSecret", secret)
+		err := call.Err()
+		switch {
+		case err == nil:
+			return nil
+		case call.timedOut():
+			return s.settleStore(ctx, name, value, err)
+		case !vanished(err):
 			return s.fail(what, err)
 		}
-		return nil
 	}
 	coll, err := s.collection(ctx)
 	if err != nil {
@@ -364,14 +418,39 @@ func (s *secretService) set(ctx context.Context, name string, value []byte) erro
 		ssItem + ".Attributes": dbus.MakeVariant(s.attrs(name)),
 	}
 	var item, prompt dbus.ObjectPath
-	err = s.callOn(ctx, s.conn.Object(ssName, coll), what, ssCollection+".CreateItem", props, secret, true).Store(&item, &prompt)
-	if err != nil {
+	call := s.callOn(ctx, s.conn.Object(ssName, coll), what, ssCollection+".CreateItem", props, secret, true)
+	if err := call.Store(&item, &prompt); err != nil {
+		if call.timedOut() {
+			return s.settleStore(ctx, name, value, err)
+		}
 		return s.fail(what, err)
 	}
 	if prompt != noPrompt {
 		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is locked (" + what + ")", Hint: hintLocked}
 	}
 	return nil
+}
+
+// settleStore finds out whether a write that missed its deadline happened
+// after all (a large value can take the daemon longer than the deadline):
+// the daemon answers one connection's calls in order, so a read sent now
+// is answered after the write, with deadlines of its own. The value read
+// back is the new one: stored. Another: not stored. No answer: not known,
+// and the error says so.
+func (s *secretService) settleStore(ctx context.Context, name string, value []byte, timeout error) error {
+	got, err := s.get(ctx, []string{name})
+	if err != nil {
+		return unknownError("storing "+resolve.QuoteName(name), s.timeout, "whether the new value was stored",
+			"prefect-secrets --sources keyring get "+resolve.QuoteName(name)+" shows what the keyring holds")
+	}
+	v, ok := got[name]
+	defer clear(v)
+	if ok && bytes.Equal(v, value) {
+		return nil
+	}
+	return &resolve.Error{Kind: resolve.ErrUnavailable,
+		Msg:  fmt.Sprintf("%v; read back afterwards, the keyring does not hold the new value: it was not stored", timeout),
+		Hint: resolve.HintText(timeout)}
 }
 
 func (s *secretService) delete(ctx context.Context, name string) error {
@@ -388,20 +467,47 @@ func (s *secretService) delete(ctx context.Context, name string) error {
 		}
 	}
 	items := append(unlocked, locked...)
-	if len(items) == 0 {
-		return errNotFound
-	}
 	what := "deleting " + resolve.QuoteName(name)
+	deleted := 0
 	for _, p := range items {
 		var prompt dbus.ObjectPath
-		if err := s.callOn(ctx, s.conn.Object(ssName, p), what, ssItem+".Delete").Store(&prompt); err != nil {
+		call := s.callOn(ctx, s.conn.Object(ssName, p), what, ssItem+".Delete")
+		err := call.Store(&prompt)
+		switch {
+		case err == nil:
+		case call.timedOut():
+			return s.settleDelete(ctx, name, err)
+		case vanished(err):
+			continue // deleted by another client since the search
+		default:
 			return s.fail(what, err)
 		}
 		if prompt != noPrompt {
 			return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: "the keyring is locked (" + what + ")", Hint: hintLocked}
 		}
+		deleted++
+	}
+	if deleted == 0 {
+		return errNotFound
 	}
 	return nil
+}
+
+// settleDelete finds out, as settleStore does, whether a delete that missed
+// its deadline happened: the name is gone, or it is not, or that is not
+// known.
+func (s *secretService) settleDelete(ctx context.Context, name string, timeout error) error {
+	unlocked, locked, err := s.search(ctx, name)
+	if err != nil {
+		return unknownError("deleting "+resolve.QuoteName(name), s.timeout, "whether it was deleted",
+			"prefect-secrets --sources keyring explain "+resolve.QuoteName(name)+" shows whether it is there")
+	}
+	if len(unlocked)+len(locked) == 0 {
+		return nil
+	}
+	return &resolve.Error{Kind: resolve.ErrUnavailable,
+		Msg:  fmt.Sprintf("%v; searched afterwards, it is still there: it was not deleted", timeout),
+		Hint: resolve.HintText(timeout)}
 }
 
 func quoteAll(names []string) string {

@@ -160,3 +160,56 @@ func values(secrets []mask.Secret) []string {
 	}
 	return vs
 }
+
+// fuzzLongSecrets derives 1 to 3 long secrets from b, three fields each: a
+// fragment length (1 to 8), a repeat count (2 to 61) and a tail byte, then
+// the fragment. A value is the fragment repeated, and the tail byte when it
+// is odd: periodic values, overlapping themselves and sharing prefixes,
+// which the automaton's anchors hand to runners.
+func fuzzLongSecrets(b []byte) []mask.Secret {
+	var secrets []mask.Secret
+	for i := 0; len(secrets) < 3 && i+3 < len(b); {
+		l, reps, tail := 1+int(b[i])%8, 2+int(b[i+1])%60, b[i+2]
+		i += 3
+		frag := b[i:min(i+l, len(b))]
+		i += len(frag)
+		v := bytes.Repeat(frag, reps)
+		if tail%2 == 1 {
+			v = append(v, tail)
+		}
+		if len(v) >= mask.DefaultMinLen {
+			secrets = append(secrets, mask.Secret{Name: fmt.Sprintf("L%d", len(secrets)), Value: v})
+		}
+	}
+	return secrets
+}
+
+// FuzzMaskLongSecrets: as FuzzMaskNoSecretSurvives, with long periodic
+// values (up to 489 bytes) in place of short ones.
+func FuzzMaskLongSecrets(f *testing.F) {
+	for _, s := range []struct{ input, secs, ins, splits []byte }{
+		{[]byte("hello abababab"), []byte{1, 20, 1, 'a', 'b', 0, 30, 2, 'a'}, []byte{255, 0, 0, 128, 1, 140}, []byte{3, 9, 27}},
+		{[]byte("xxxx"), []byte{3, 10, 0, 'a', 'b', 'c', 2, 12, 5, 'a', 'b', 'c'}, []byte{0, 0, 0, 0, 1, 0, 128, 2, 150}, []byte{1, 1, 1, 63}},
+		{[]byte("=\n="), []byte{0, 59, 3, '='}, []byte{128, 0, 0, 200, 0, 200}, nil},
+	} {
+		f.Add(s.input, s.secs, s.ins, s.splits)
+	}
+	f.Fuzz(func(t *testing.T, input, secs, ins, splits []byte) {
+		secrets := fuzzLongSecrets(secs)
+		if len(secrets) == 0 {
+			return
+		}
+		m, _ := mask.New(secrets, mask.Options{})
+		pats := refPatterns(secrets, 0)
+		in := fuzzInput(input, ins, pats)
+		if len(in) > 4*maxFuzzInput {
+			return
+		}
+		want := refMask(in, pats)
+		for _, chunks := range [][][]byte{fuzzChunks(in, splits), whole(in)} {
+			if got := run(t, m, chunks, want); !bytes.Equal(got, want) {
+				t.Fatalf("secrets %q\ninput %q\n got %q\nwant %q", values(secrets), in, got, want)
+			}
+		}
+	})
+}

@@ -3,17 +3,28 @@
 // could still be the start of a secret, so a prompt without a newline
 // appears, and a secret split across any number of writes is still found.
 //
-// Matching is an Aho-Corasick automaton compiled to a table indexed by
-// byte class, one lookup per byte of output, so the cost does not grow
-// with the number of secrets. Libraries match whole buffers; this one
-// carries its state from one write to the next, which streaming needs.
+// Every masked form of a value (a pattern) begins with an anchor, its
+// first few bytes (at most 8). The scan keeps the last 8 bytes of the
+// stream in a register and looks each position's anchor up in a bitset;
+// a pattern longer than its anchor is then followed byte by byte from
+// where the anchor matched (KMP, for the rare pattern whose anchor recurs
+// inside it). Memory is the patterns' own bytes plus a few words each,
+// whatever their length or number, and the cost of a byte does not grow
+// with the number of secrets. A skip filter in front keeps the scan to
+// the stretches of output where an occurrence can be. Libraries match
+// whole buffers; this one carries its state from one write to the next,
+// which streaming needs.
 package mask
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -29,101 +40,158 @@ func Marker(name string) string { return "<prefect-secret:" + name + ">" }
 type Secret struct {
 	Name  string
 	Value []byte
+	// JSON marks a structured value held as its JSON text (an object or
+	// an array, as resolve.Secret.IsJSON says): each string leaf in it is
+	// masked too, as a secret of its own named by its path (see Leaves).
+	JSON bool
 }
 
 // Options tune New.
 type Options struct {
-	// MinLen is the shortest value (and line of a value) masked;
-	// DefaultMinLen when 0.
+	// MinLen is the shortest value (and line of a value, and string leaf
+	// of a structured value) masked; DefaultMinLen when 0.
 	MinLen int
 }
 
+// maxAnchor is the longest anchor: it fits the 8-byte register.
+const maxAnchor = 8
+
 // Masker is the compiled matcher; it is read-only and shared by Writers.
 type Masker struct {
-	names   []string
-	classes [256]byte // byte -> class
-	nclass  int
-	// delta[row+class] is the next state's row (state*nclass); rows of
-	// states that end a match are stored negated minus one.
-	delta []int32
-	depth []int32 // length of the longest pattern prefix each state stands for
-	// outLen/outName: the longest pattern that ends in this state.
-	outLen  []int32
-	outName []int32
+	names []string
+	// pats are the distinct patterns, sorted by their bytes: those that
+	// share an anchor are adjacent.
+	pats []pattern
+	// Every pattern is at least anchorLen bytes long; its first anchorLen
+	// bytes, read big-endian, are its anchor. anchors holds each distinct
+	// anchor once, sorted; the patterns with anchors[i] are
+	// pats[first[i]:first[i+1]].
+	anchorLen int
+	amask     uint64
+	anchors   []uint64
+	first     []int32
+	// abits has a bit for the hash of every anchor; most positions of the
+	// output are turned down by this one lookup.
+	abits  []uint64
+	ashift uint
+	// starts1 and starts2 have a bit for each anchor's first byte and first
+	// two bytes: most ends of a write are told they start no anchor
+	// without a search.
+	starts1 [4]uint64
+	starts2 []uint64
 	maxLen  int
-	// The skip filter: every occurrence of a pattern (all at least minLen
-	// long) contains a 4-byte window starting at a stream offset that is
-	// a multiple of step; grams has a bit for every 4 bytes found in any
-	// pattern. Where no sampled window's bit is set, no occurrence can be,
-	// and the exact scan skips the bytes. step is 0 when patterns are too
-	// short for sampling to pay.
-	step  int
-	grams []uint64
+
+	// The skip filter: every occurrence of a pattern contains a 4-byte
+	// window starting at a stream offset that is a multiple of step, and
+	// that window lies in the pattern's first step+3 bytes; grams has a
+	// bit for every 4 bytes found there in any pattern. Where no sampled
+	// window's bit is set, no occurrence can start, and the scan skips the
+	// bytes. step is 0 when patterns are too short for sampling to pay.
+	step int
 	// The table is built on the first write long enough to sample: a
-	// command that prints little never pays for its 512 KiB.
-	gramsOnce sync.Once
-	sources   [][]byte
+	// command that prints little never pays for its 512 KiB. gramsUseful
+	// is false when so many bits are set that the filter would not skip.
+	gramsOnce   sync.Once
+	grams       []uint64
+	gramsUseful bool
+
+	// fails are the KMP failure functions of periodic patterns, built the
+	// first time one is followed.
+	failMu sync.Mutex
+	fails  map[int32][]int32
 }
+
+// pattern is one masked byte string and the secret its marker names.
+type pattern struct {
+	b    []byte
+	name int32
+	// periodic: the anchor occurs again inside the pattern, so a match
+	// can overlap the next one and following it needs KMP's fallback.
+	periodic bool
+}
+
+const gramBits = 22 // 4 Mbit, 512 KiB: few false hits even with 1000 secrets
+
+// gramSpan bounds how much of each pattern goes into the skip filter
+// (step+3 bytes): a long value adds no more than a short one.
+const gramSpan = 64
+
+func gramHash(g uint32) uint32 { return (g * 2654435761) >> (32 - gramBits) }
 
 func (m *Masker) buildGrams() {
 	m.grams = make([]uint64, 1<<(gramBits-6))
-	for _, b := range m.sources {
+	span := m.step + 3
+	for _, p := range m.pats {
+		b := p.b[:min(len(p.b), span)]
 		for i := 0; i+4 <= len(b); i++ {
 			h := gramHash(le32(b[i:]))
 			m.grams[h>>6] |= 1 << (h & 63)
 		}
 	}
+	set := 0
+	for _, w := range m.grams {
+		set += bits.OnesCount64(w)
+	}
+	// A sampled window hits with the density of the table, and a hit
+	// costs an exact scan of about a step: past a third, skipping costs
+	// more than it saves.
+	m.gramsUseful = set < len(m.grams)*64/3
 }
-
-const gramBits = 22 // 4 Mbit, 512 KiB: few false hits even with 1000 secrets
-
-func gramHash(g uint32) uint32 { return (g * 2654435761) >> (32 - gramBits) }
 
 func (m *Masker) hasGram(g uint32) bool {
 	h := gramHash(g)
 	return m.grams[h>>6]&(1<<(h&63)) != 0
 }
 
-// variants are the forms of a value that are masked: the value, each of
-// its lines, and their common encodings.
-func variants(v []byte, minLen int) [][]byte {
+// anchorHash spreads an anchor over the bits of abits.
+func (m *Masker) anchorHash(key uint64) uint64 { return (key * 0x9E3779B97F4A7C15) >> m.ashift }
+
+// Lines returns the lines of a multi-line value, split at \n and \r, empty
+// ones dropped; nil for a value of one line.
+func Lines(v []byte) [][]byte {
+	if !bytes.ContainsAny(v, "\r\n") {
+		return nil
+	}
+	return bytes.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' })
+}
+
+// encodings are the forms of f that are masked: f itself and its common
+// encodings, those at least minLen long. A form equal to f is left out
+// (New drops duplicates anyway, but it would have to copy them first).
+func encodings(f []byte, minLen int, buf *bytes.Buffer) [][]byte {
 	var out [][]byte
-	seen := make(map[string]bool)
 	add := func(b []byte) {
-		if len(b) >= minLen && !seen[string(b)] {
-			seen[string(b)] = true
+		if len(b) >= minLen {
 			out = append(out, b)
 		}
 	}
-	forms := [][]byte{v}
-	if bytes.ContainsAny(v, "\r\n") {
-		for _, line := range bytes.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' }) {
-			forms = append(forms, line)
+	add(f)
+	addString := func(s string) {
+		if s != string(f) {
+			add([]byte(s))
 		}
 	}
-	for _, f := range forms {
-		add(f)
-		// Padding is not secret: the unpadded forms cover what matters.
-		add([]byte(base64.RawStdEncoding.EncodeToString(f)))
-		add([]byte(base64.RawURLEncoding.EncodeToString(f)))
-		add([]byte(url.QueryEscape(string(f))))
-		add([]byte(url.PathEscape(string(f))))
-		if j, err := json.Marshal(string(f)); err == nil {
-			add(j[1 : len(j)-1])
-		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
+	// Padding is not secret: the unpadded forms cover what matters.
+	add(base64.RawStdEncoding.AppendEncode(nil, f))
+	add(base64.RawURLEncoding.AppendEncode(nil, f))
+	addString(url.QueryEscape(string(f)))
+	addString(url.PathEscape(string(f)))
+	for _, html := range []bool{true, false} {
+		buf.Reset()
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(html)
 		if enc.Encode(string(f)) == nil {
 			j := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-			add(append([]byte(nil), j[1:len(j)-1]...))
+			if j = j[1 : len(j)-1]; !bytes.Equal(j, f) {
+				add(bytes.Clone(j))
+			}
 		}
 	}
 	return out
 }
 
-// New compiles the matcher. It returns the names of secrets whose values
-// are too short to mask.
+// New compiles the matcher. It returns the names of secrets (and of string
+// leaves of structured ones) whose values are too short to mask.
 func New(secrets []Secret, opts Options) (*Masker, []string) {
 	minLen := opts.MinLen
 	if minLen <= 0 {
@@ -131,137 +199,141 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 	}
 	m := &Masker{}
 	var tooShort []string
-	type pattern struct {
-		b    []byte
-		name int32
+	type candidate struct {
+		b     []byte
+		name  int32
+		order int32
 	}
-	var patterns []pattern
-	seen := make(map[string]bool)
-	for _, s := range secrets {
-		if len(s.Value) < minLen {
-			tooShort = append(tooShort, s.Name)
-			continue
+	var cands []candidate
+	var buf bytes.Buffer
+	// add masks v and each of its lines, in all their encodings.
+	add := func(name string, v []byte) {
+		if len(v) < minLen {
+			tooShort = append(tooShort, name)
+			return
 		}
 		idx := int32(len(m.names))
-		m.names = append(m.names, s.Name)
-		for _, v := range variants(s.Value, minLen) {
-			if !seen[string(v)] {
-				seen[string(v)] = true
-				patterns = append(patterns, pattern{v, idx})
+		m.names = append(m.names, name)
+		for _, f := range append([][]byte{v}, Lines(v)...) {
+			for _, e := range encodings(f, minLen, &buf) {
+				cands = append(cands, candidate{e, idx, int32(len(cands))})
+			}
+		}
+	}
+	for _, s := range secrets {
+		add(s.Name, s.Value)
+		if s.JSON {
+			// Text that is not JSON after all has no leaves; the value
+			// as a whole is still masked.
+			leaves, _ := Leaves(s.Name, s.Value)
+			for _, l := range leaves {
+				add(l.Name, l.Value)
 			}
 		}
 	}
 	sort.Strings(tooShort)
 
-	minPat := 0
-	for _, p := range patterns {
-		if minPat == 0 || len(p.b) < minPat {
-			minPat = len(p.b)
+	// Sorted by bytes, equal patterns are adjacent (the one asked for
+	// first, whose name a shared form shows, leads) and so are those that
+	// share an anchor.
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if c := bytes.Compare(a.b, b.b); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.order, b.order)
+	})
+	distinct := 0
+	for i, c := range cands {
+		if i == 0 || !bytes.Equal(c.b, cands[i-1].b) {
+			cands[distinct] = c
+			distinct++
+		}
+	}
+	m.pats = make([]pattern, distinct)
+	for i, c := range cands[:distinct] {
+		m.pats[i] = pattern{b: c.b, name: c.name}
+	}
+	if len(m.pats) == 0 {
+		return m, tooShort
+	}
+
+	minPat := len(m.pats[0].b)
+	for _, p := range m.pats {
+		minPat = min(minPat, len(p.b))
+		m.maxLen = max(m.maxLen, len(p.b))
+	}
+	h := min(minPat, maxAnchor)
+	m.anchorLen = h
+	m.amask = ^uint64(0) >> (64 - 8*h)
+	for i := range m.pats {
+		p := &m.pats[i]
+		key := anchorKey(p.b[:h])
+		if n := len(m.anchors); n == 0 || m.anchors[n-1] != key {
+			m.anchors = append(m.anchors, key)
+			m.first = append(m.first, int32(i))
+		}
+		p.periodic = len(p.b) > h && bytes.Index(p.b[1:], p.b[:h]) >= 0
+	}
+	m.first = append(m.first, int32(len(m.pats)))
+	// About 1 bit in 64 set: a false hit costs a binary search.
+	logBits := max(12, min(26, bits.Len(uint(len(m.anchors))*64)))
+	m.abits = make([]uint64, 1<<(logBits-6))
+	m.ashift = uint(64 - logBits)
+	m.starts2 = make([]uint64, 1<<16/64)
+	for _, key := range m.anchors {
+		hh := m.anchorHash(key)
+		m.abits[hh>>6] |= 1 << (hh & 63)
+		b1 := key >> (8 * (h - 1))
+		m.starts1[b1>>6] |= 1 << (b1 & 63)
+		if h >= 2 {
+			b2 := key >> (8 * (h - 2))
+			m.starts2[b2>>6] |= 1 << (b2 & 63)
 		}
 	}
 	if minPat >= 8 {
-		m.step = minPat - 3
-		for _, p := range patterns {
-			m.sources = append(m.sources, p.b)
-		}
-	}
-
-	// Byte classes: each byte that occurs in a pattern has its own class;
-	// every other byte shares class 0.
-	m.nclass = 1
-	for _, p := range patterns {
-		for _, c := range p.b {
-			if m.classes[c] == 0 {
-				m.classes[c] = byte(m.nclass)
-				m.nclass++
-			}
-		}
-	}
-	// A trie (goto function) in the table, then failure links in BFS order.
-	// The trie has at most one state per pattern byte, plus the root: the
-	// table is allocated once.
-	maxStates := 1
-	for _, p := range patterns {
-		maxStates += len(p.b)
-	}
-	const none = -1
-	m.delta = make([]int32, m.nclass, maxStates*m.nclass)
-	m.depth = make([]int32, 1, maxStates)
-	m.outLen = make([]int32, 1, maxStates)
-	m.outName = append(make([]int32, 0, maxStates), -1)
-	newState := func(d int32) int32 {
-		m.delta = m.delta[:len(m.delta)+m.nclass]
-		m.depth = append(m.depth, d)
-		m.outLen = append(m.outLen, 0)
-		m.outName = append(m.outName, -1)
-		return int32(len(m.depth) - 1)
-	}
-	for i := range m.delta {
-		m.delta[i] = none
-	}
-	for _, p := range patterns {
-		s := int32(0)
-		for _, c := range p.b {
-			i := int(s)*m.nclass + int(m.classes[c])
-			if m.delta[i] == none {
-				n := newState(m.depth[s] + 1)
-				for j := int(n) * m.nclass; j < int(n+1)*m.nclass; j++ {
-					m.delta[j] = none
-				}
-				m.delta[i] = n
-			}
-			s = m.delta[i]
-		}
-		if int32(len(p.b)) > m.outLen[s] {
-			m.outLen[s], m.outName[s] = int32(len(p.b)), p.name
-		}
-		m.maxLen = max(m.maxLen, len(p.b))
-	}
-	fail := make([]int32, len(m.depth))
-	queue := make([]int32, 0, len(m.depth))
-	for c := 0; c < m.nclass; c++ {
-		if n := m.delta[c]; n == none {
-			m.delta[c] = 0
-		} else {
-			fail[n] = 0
-			queue = append(queue, n)
-		}
-	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		// The longest pattern ending here is this state's own or its
-		// failure state's, whichever is longer.
-		if f := fail[s]; m.outLen[f] > m.outLen[s] {
-			m.outLen[s], m.outName[s] = m.outLen[f], m.outName[f]
-		}
-		for c := 0; c < m.nclass; c++ {
-			i := int(s)*m.nclass + c
-			n := m.delta[i]
-			if n == none {
-				m.delta[i] = m.delta[int(fail[s])*m.nclass+c]
-				continue
-			}
-			fail[n] = m.delta[int(fail[s])*m.nclass+c]
-			queue = append(queue, n)
-		}
-	}
-	// The table holds next states premultiplied by nclass (a row offset,
-	// so the scan loop does no multiplication), negated minus one where
-	// the next state ends a match (so it tests one sign).
-	for i, n := range m.delta {
-		t := n * int32(m.nclass)
-		if m.outLen[n] > 0 {
-			t = -t - 1
-		}
-		m.delta[i] = t
+		m.step = min(minPat, gramSpan) - 3
 	}
 	return m, tooShort
 }
 
-// Empty reports whether there is nothing to mask.
-func (m *Masker) Empty() bool { return m.maxLen == 0 }
-
-func le32(b []byte) uint32 {
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+// anchorKey reads up to 8 bytes big-endian: the order of keys is the
+// order of the bytes.
+func anchorKey(b []byte) uint64 {
+	var k uint64
+	for _, c := range b {
+		k = k<<8 | uint64(c)
+	}
+	return k
 }
+
+// failOf returns the KMP failure function of pattern k: f[q] is the
+// length of the longest proper border of its first q bytes.
+func (m *Masker) failOf(k int32) []int32 {
+	m.failMu.Lock()
+	defer m.failMu.Unlock()
+	if f, ok := m.fails[k]; ok {
+		return f
+	}
+	b := m.pats[k].b
+	f := make([]int32, len(b)+1)
+	q := int32(0)
+	for i := 1; i < len(b); i++ {
+		for q > 0 && b[i] != b[q] {
+			q = f[q]
+		}
+		if b[i] == b[q] {
+			q++
+		}
+		f[i+1] = q
+	}
+	if m.fails == nil {
+		m.fails = make(map[int32][]int32)
+	}
+	m.fails[k] = f
+	return f
+}
+
+// Empty reports whether there is nothing to mask.
+func (m *Masker) Empty() bool { return len(m.pats) == 0 }
+
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }

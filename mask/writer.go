@@ -16,10 +16,18 @@ type Writer struct {
 	w  io.Writer
 	mu sync.Mutex
 
-	state int32
+	// g holds the last 8 bytes of the stream; runners follow the patterns
+	// whose anchors matched, live[k] says pattern k has one, and done
+	// lists the patterns they completed at the current byte.
+	g       uint64
+	runners []runner
+	live    []bool
+	done    []int32
 	// held are the bytes not yet written, starting at offset heldAt of the
-	// stream; the scan has consumed them all.
+	// stream; the scan has consumed them all. They are ours (see keep),
+	// and new output is appended to them in place.
 	held   []byte
+	buf    []byte
 	heldAt int64
 	pos    int64 // bytes consumed so far
 	// regions are covered spans not yet written, in order.
@@ -28,7 +36,8 @@ type Writer struct {
 	err     error
 }
 
-// maxHeld bounds what a growing region holds back.
+// maxHeld bounds what a growing region holds back, unless a pattern is
+// longer: a region inside a long value being followed waits for it.
 const maxHeld = 64 << 10
 
 type region struct {
@@ -71,13 +80,13 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.scan(data[len(data)-len(p):])
 	// Bytes before the frontier cannot start an occurrence any more; a
 	// region reaching past it can still grow, so it waits too.
-	frontier := w.pos - int64(w.m.depth[w.state/int32(w.m.nclass)])
+	frontier := w.pos - int64(w.holdLen())
 	for _, r := range w.regions {
 		if r.to > frontier {
 			// A region that keeps growing ("=====" for a secret "====") is
 			// released once it is long, as a Flush would: its marker now,
 			// the rest of the run masked as it comes.
-			if w.pos-r.from < maxHeld {
+			if w.pos-r.from < int64(max(maxHeld, w.m.maxLen)) {
 				frontier = min(frontier, r.from)
 			} else {
 				frontier = max(frontier, r.to)
@@ -87,86 +96,6 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	w.emit(data, frontier)
 	return len(p), w.err
-}
-
-// scan runs the automaton over p, recording covered regions. With the
-// skip filter it runs only over the stretches where an occurrence can be:
-// around each sampled window whose gram occurs in a pattern, plus the
-// first stretch (to carry the state of the previous write on) and the last
-// (so the state at the end, and with it what is held back, is exact).
-// Between stretches the automaton restarts from its root: an occurrence
-// never begins in a skipped stretch, since it contains a sampled hit whose
-// stretch starts before it.
-func (w *Writer) scan(p []byte) {
-	m := w.m
-	base := w.pos
-	n := len(p)
-	if m.step == 0 || n < 4*m.maxLen {
-		w.state = w.scanRange(p, base, w.state)
-		w.pos = base + int64(n)
-		return
-	}
-	m.gramsOnce.Do(m.buildGrams)
-	reach := m.maxLen // an occurrence around a hit at a: [a-(reach-4), a+reach)
-	row := w.state
-	at := 0 // scanned up to here (relative)
-	run := func(from, to int) {
-		if from > at {
-			row = 0 // the skipped stretch held no occurrence and no prefix
-		} else {
-			from = at
-		}
-		if to > from {
-			row = w.scanRange(p[from:to], base+int64(from), row)
-			at = to
-		}
-	}
-	if row != 0 {
-		run(0, min(n, reach))
-	}
-	step := int64(m.step)
-	first := (base + step - 1) / step * step
-	curFrom, curTo := -1, -1
-	for a := int(first - base); a+4 <= n; a += m.step {
-		if !m.hasGram(le32(p[a:])) {
-			continue
-		}
-		from, to := max(a-(reach-4), 0), min(a+reach, n)
-		if curTo >= 0 && from <= curTo {
-			curTo = max(curTo, to)
-			continue
-		}
-		if curTo >= 0 {
-			run(curFrom, curTo)
-		}
-		curFrom, curTo = from, to
-	}
-	if curTo >= 0 {
-		run(curFrom, curTo)
-	}
-	run(max(n-reach, 0), n)
-	w.state = row
-	w.pos = base + int64(n)
-}
-
-// scanRange runs the automaton over p (which starts at stream offset
-// base) from row, and returns the row it ends in.
-func (w *Writer) scanRange(p []byte, base int64, row int32) int32 {
-	m := w.m
-	delta, classes := m.delta, &m.classes
-	nclass := int32(m.nclass)
-	for i, c := range p {
-		t := delta[row+int32(classes[c])]
-		if t >= 0 {
-			row = t
-			continue
-		}
-		row = -t - 1
-		s := row / nclass
-		end := base + int64(i) + 1
-		w.cover(end-int64(m.outLen[s]), end, m.outName[s])
-	}
-	return row
 }
 
 // cover adds the occurrence [from, to) of secret name, merging it with
@@ -192,7 +121,13 @@ func (w *Writer) cover(from, to int64, name int32) {
 	for len(merged.occs) > 0 && merged.occs[len(merged.occs)-1].from >= from {
 		merged.occs = merged.occs[:len(merged.occs)-1]
 	}
-	merged.occs = append(merged.occs, o)
+	// An occurrence of the secret that ends the list changes nothing: the
+	// markers show each name once, in order of first start, and whatever
+	// would pop it later pops only what follows the earlier one. So a run
+	// ("=====" for "====") keeps one entry, not one a byte.
+	if k := len(merged.occs); k == 0 || merged.occs[k-1].name != name {
+		merged.occs = append(merged.occs, o)
+	}
 	merged.from, merged.to = min(merged.from, from), to
 	w.regions = append(w.regions[:i], merged)
 }
@@ -209,7 +144,7 @@ func (w *Writer) emit(data []byte, upTo int64) {
 				w.err = err
 			}
 		}
-		w.held = append(w.held[:0:0], data[upTo-w.heldAt:]...)
+		w.keep(data[upTo-w.heldAt:])
 		w.heldAt = upTo
 		return
 	}
@@ -238,8 +173,7 @@ func (w *Writer) emit(data []byte, upTo int64) {
 		at = upTo
 	}
 	w.regions = append(w.regions[:0], w.regions[done:]...)
-	rest := data[at-w.heldAt:]
-	w.held = append(w.held[:0:0], rest...)
+	w.keep(data[at-w.heldAt:])
 	w.heldAt = at
 	if len(out) > 0 {
 		if _, err := w.w.Write(out); err != nil && w.err == nil {
@@ -248,6 +182,24 @@ func (w *Writer) emit(data []byte, upTo int64) {
 	}
 	if cap(out) <= 1<<20 {
 		w.out = out[:0]
+	}
+}
+
+// keep holds rest back. A short tail is copied to the start of the
+// Writer's buffer, where the next write is appended without allocating.
+// A long one (a long value being followed) stays where it is when it is
+// in our buffer already, which it is when the tail held before this write
+// was not empty: holding it across many small writes then costs no more
+// than its bytes.
+func (w *Writer) keep(rest []byte) {
+	if len(w.held) > 0 && len(rest) > 4<<10 {
+		w.held = rest
+		return
+	}
+	w.buf = append(w.buf[:0], rest...) // rest may lie in buf: append moves
+	w.held = w.buf
+	if len(rest) == 0 && cap(w.buf) > 1<<20 {
+		w.buf, w.held = nil, nil // a long tail is gone: do not keep its room
 	}
 }
 

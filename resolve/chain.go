@@ -138,7 +138,7 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 	}
 	var hints []string
 	for _, s := range res.Skipped {
-		hints = append(hints, fmt.Sprintf("the %s source was skipped: %s (prefect-secrets explain NAME says more)", s.Source, s.Reason))
+		hints = append(hints, fmt.Sprintf("the %s source was skipped: %s", s.Source, s.Reason))
 	}
 	known := c.knownNames(ctx, res.Asked)
 	for _, n := range res.Missing {
@@ -152,6 +152,9 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 		if len(alike) > 0 {
 			hints = append(hints, fmt.Sprintf("names are case-sensitive: did you mean %s instead of %s?", strings.Join(alike, " or "), QuoteName(n)))
 		}
+	}
+	if len(res.Skipped) > 0 && len(res.Missing) > 0 {
+		hints = append(hints, "prefect-secrets explain "+res.Missing[0]+" says more")
 	}
 	return &Error{Kind: ErrNotFound, Msg: msg, Hint: strings.Join(hints, "\n")}
 }
@@ -237,11 +240,12 @@ type Listing struct {
 	AlsoIn []string `json:"also_in"`
 }
 
-// List gathers every name every source knows. A source that fails is an
-// error: a partial list would hide names.
-func (c *Chain) List(ctx context.Context) ([]Listing, []Skip, error) {
+// List gathers every name every source knows. A source that fails does not
+// hide what the others know: its names are missing from the list, and its
+// failure is in failed, naming it and keeping the kind (and so the exit
+// code) of the cause.
+func (c *Chain) List(ctx context.Context) (items []Listing, skipped []Skip, failed []error) {
 	byName := make(map[string]*Listing)
-	var skipped []Skip
 	for _, src := range c.Sources {
 		start := time.Now()
 		names, err := src.Names(ctx)
@@ -249,13 +253,10 @@ func (c *Chain) List(ctx context.Context) ([]Listing, []Skip, error) {
 		if err != nil {
 			if skip, ok := c.absent(err); ok {
 				skipped = append(skipped, skip)
-				continue
+			} else {
+				failed = append(failed, listError(src, err))
 			}
-			var e *Error
-			if errors.As(err, &e) {
-				return nil, nil, err
-			}
-			return nil, nil, &Error{Kind: ErrUnavailable, Msg: src.Name() + " source failed listing names", Err: err}
+			continue
 		}
 		for _, n := range names {
 			if l, ok := byName[n]; ok {
@@ -267,12 +268,33 @@ func (c *Chain) List(ctx context.Context) ([]Listing, []Skip, error) {
 			byName[n] = &Listing{Name: n, Source: src.Name(), AlsoIn: []string{}}
 		}
 	}
-	out := make([]Listing, 0, len(byName))
+	items = make([]Listing, 0, len(byName))
 	for _, l := range byName {
-		out = append(out, *l)
+		items = append(items, *l)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, skipped, nil
+	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+	return items, skipped, failed
+}
+
+// listError names the source whose names are missing from a list, and why.
+func listError(src Source, err error) error {
+	msg := fmt.Sprintf("the %s source failed listing names (they are not in the list)", src.Name())
+	var ae *AbsentError
+	if errors.As(err, &ae) {
+		kind := ErrUnavailable
+		if ae.KindIfNamed != nil {
+			kind = ae.KindIfNamed
+		}
+		return &Error{Kind: kind, Msg: fmt.Sprintf("the %s source is not available (its names are not in the list): %s", src.Name(), ae.Reason), Hint: ae.Hint}
+	}
+	kind := ErrUnavailable
+	for _, k := range []error{ErrConfig, ErrDenied, ErrBadInput} {
+		if errors.Is(err, k) {
+			kind = k
+			break
+		}
+	}
+	return &Error{Kind: kind, Msg: msg, Err: err}
 }
 
 func dedupe(names []string) []string {

@@ -160,13 +160,14 @@ func TestChainAbsentSource(t *testing.T) {
 	// List: skipped by default, an error when explicit.
 	k, b = mk()
 	chain = &Chain{Sources: []Source{k, b}}
-	items, skipped, err := chain.List(context.Background())
-	if err != nil || len(items) != 1 || len(skipped) != 1 || skipped[0].Source != "keyring" {
-		t.Errorf("List = %+v, %+v, %v", items, skipped, err)
+	items, skipped, failed := chain.List(context.Background())
+	if len(failed) != 0 || len(items) != 1 || len(skipped) != 1 || skipped[0].Source != "keyring" {
+		t.Errorf("List = %+v, %+v, %v", items, skipped, failed)
 	}
 	chain.Explicit = true
-	if _, _, err := chain.List(context.Background()); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("explicit List = %v, want ErrUnavailable", err)
+	items, _, failed = chain.List(context.Background())
+	if len(failed) != 1 || !errors.Is(failed[0], ErrUnavailable) || HintText(failed[0]) != "start one" || len(items) != 1 {
+		t.Errorf("explicit List = %+v, %v; want the other source's names, and the keyring's absence with its hint", items, failed)
 	}
 }
 
@@ -288,9 +289,9 @@ func TestChainList(t *testing.T) {
 	b := &chainTestSource{name: "b", values: map[string]string{"Y": "3", "Z": "4"}}
 	c := &chainTestSource{name: "c", values: map[string]string{"Y": "5", "X": "6"}}
 	chain := &Chain{Sources: []Source{a, b, c}}
-	items, skipped, err := chain.List(context.Background())
-	if err != nil || len(skipped) != 0 {
-		t.Fatal(err, skipped)
+	items, skipped, failed := chain.List(context.Background())
+	if len(failed) != 0 || len(skipped) != 0 {
+		t.Fatal(failed, skipped)
 	}
 	want := []Listing{
 		{Name: "X", Source: "a", AlsoIn: []string{"c"}},
@@ -301,23 +302,25 @@ func TestChainList(t *testing.T) {
 		t.Errorf("List =\n%+v\nwant\n%+v", items, want)
 	}
 
-	// A failing source fails the list: a partial list would hide names.
+	// A failing source does not hide what the others know: the list has
+	// their names, and the failure names the source and keeps its kind.
 	bad := &chainTestSource{name: "bad", namesErr: errors.New("timeout")}
-	chain = &Chain{Sources: []Source{a, bad}}
-	if _, _, err := chain.List(context.Background()); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "bad source failed listing names") {
-		t.Errorf("List with a failing source = %v", err)
-	}
 	cfg := &chainTestSource{name: "cfg", namesErr: &Error{Kind: ErrConfig, Msg: "broken"}}
-	chain = &Chain{Sources: []Source{cfg}}
-	if _, _, err := chain.List(context.Background()); !errors.Is(err, ErrConfig) {
-		t.Errorf("List with a broken config = %v", err)
+	chain = &Chain{Sources: []Source{bad, a, cfg}}
+	items, _, failed = chain.List(context.Background())
+	if len(items) != 2 || items[0].Name != "X" || items[1].Name != "Y" {
+		t.Errorf("List with failing sources = %+v, want a's names", items)
+	}
+	if len(failed) != 2 || !errors.Is(failed[0], ErrUnavailable) || !strings.Contains(failed[0].Error(), "the bad source failed listing names") ||
+		!strings.Contains(failed[0].Error(), "timeout") || !errors.Is(failed[1], ErrConfig) || !strings.Contains(failed[1].Error(), "cfg") {
+		t.Errorf("failures = %v, want bad's (unavailable) then cfg's (config), each naming its source and why", failed)
 	}
 
 	// No names at all: an empty list, not nil (it prints as [] in JSON).
 	chain = &Chain{Sources: []Source{&chainTestSource{name: "empty"}}}
-	items, _, err = chain.List(context.Background())
-	if err != nil || items == nil || len(items) != 0 {
-		t.Errorf("empty List = %#v, %v", items, err)
+	items, _, failed = chain.List(context.Background())
+	if len(failed) != 0 || items == nil || len(items) != 0 {
+		t.Errorf("empty List = %#v, %v", items, failed)
 	}
 }
 
@@ -335,9 +338,9 @@ func TestChainContextThenEnv(t *testing.T) {
 	if want := map[string]string{"TOKEN": "context", "PATH": "env"}; !reflect.DeepEqual(res.From, want) {
 		t.Errorf("From = %q", res.From)
 	}
-	items, _, err := chain.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	items, _, failed := chain.List(context.Background())
+	if len(failed) != 0 {
+		t.Fatal(failed)
 	}
 	for _, it := range items {
 		if it.Name == "TOKEN" && (it.Source != "context" || !slices.Equal(it.AlsoIn, []string{"env"})) {

@@ -8,12 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/prefect-secrets/prefect-secrets/internal/conffile"
 )
 
 // ContextPrefix starts every environment variable that holds a Prefect 1
@@ -169,26 +168,24 @@ func readConfigSecrets(path string) (map[string]any, error) {
 	configErr := func(what, hint string, err error) error {
 		return &Error{Kind: ErrConfig, Msg: fmt.Sprintf("Prefect config file %s %s", path, what), Hint: hint, Err: err}
 	}
-	data, err := os.ReadFile(path)
+	data, err := conffile.Read(path)
+	var fe *conffile.Error
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return empty, nil
+	case errors.Is(err, conffile.ErrIsDir):
+		return nil, configErr("is a directory", "point PREFECT__USER_CONFIG_PATH at a TOML file, or remove the directory", nil)
+	case errors.As(err, &fe) && fe.Err != nil:
+		return nil, configErr("cannot be read", "check its permissions, or point PREFECT__USER_CONFIG_PATH elsewhere", fe.Err)
+	case errors.As(err, &fe):
+		return nil, configErr(fe.What, "point PREFECT__USER_CONFIG_PATH at Prefect's TOML config file", nil)
 	case err != nil:
-		if info, serr := os.Stat(path); serr == nil && info.IsDir() {
-			return nil, configErr("is a directory", "point PREFECT__USER_CONFIG_PATH at a TOML file, or remove the directory", nil)
-		}
-		return nil, configErr("cannot be read", "check its permissions, or point PREFECT__USER_CONFIG_PATH elsewhere", unwrapPathError(err))
+		return nil, configErr("cannot be read", "check its permissions, or point PREFECT__USER_CONFIG_PATH elsewhere", err)
 	}
-	var doc map[string]any
-	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
-		// The parser's own message can quote the text it choked on, which may
-		// be a secret value: say only where.
-		where := ""
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			where = fmt.Sprintf(" (line %d, column %d)", pe.Position.Line, pe.Position.Col)
-		}
-		return nil, configErr("is not valid TOML"+where, `fix the file; a secret looks like: [context.secrets] followed by NAME = "value"`, nil)
+	doc, err := conffile.ParseTOML(data)
+	if err != nil {
+		// Only where it breaks: the text may be a secret value.
+		return nil, configErr(err.Error(), `fix the file; a secret looks like: [context.secrets] followed by NAME = "value"`, nil)
 	}
 	ctxTable, ok := doc["context"]
 	if !ok {
@@ -207,16 +204,6 @@ func readConfigSecrets(path string) (map[string]any, error) {
 		return nil, configErr(`has "context.secrets" that is not a table`, `secrets belong in a [context.secrets] table`, nil)
 	}
 	return secretMap, nil
-}
-
-// unwrapPathError drops the path from an *fs.PathError (the message names
-// the file already) and keeps the reason.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func (c *Context) Lookup(_ context.Context, names []string) (map[string]Secret, error) {

@@ -10,6 +10,9 @@ var (
 	ErrUnavailable = errors.New("source unavailable")
 	ErrDenied      = errors.New("permission denied")
 	ErrConfig      = errors.New("bad configuration")
+	// ErrExists is a name that is already there where a command would
+	// create it (set without --force).
+	ErrExists = errors.New("already exists")
 )
 
 // Error is a failure a user can act on: what went wrong, and a hint saying

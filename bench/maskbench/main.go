@@ -3,7 +3,8 @@
 // pushes a big file through the masker, against `cat BIGFILE | cat`.
 //
 //	maskbench gen -dir DIR [-size BYTES] [-n SECRETS] [-seed N]
-//	maskbench run -dir DIR -bin PREFECT_SECRETS [-sets 1,100,1000] [-runs N] [-copy PIPECOPY]
+//	maskbench run -dir DIR -bin PREFECT_SECRETS [-old PREFECT_SECRETS] [-sets 1,100,1000] [-runs N] [-copy PIPECOPY]
+//	maskbench setup -dir DIR -bin PREFECT_SECRETS [-old PREFECT_SECRETS] [-cases 120kb,1mib] [-runs N]
 //
 // gen writes DIR/secrets (one "NAME VALUE" line per secret, S0001 ...:
 // random 24-32 letters and digits) and DIR/big.txt: text-like lines of
@@ -22,6 +23,7 @@
 //	K:    prefect-secrets exec -s S0001 ... -s SK -- cat big.txt | cat >/dev/null
 //	copy: pipecopy cat big.txt | cat >/dev/null  (with -copy: exec's pipe and
 //	      copy loop without the masker, bench/floor/pipecopy)
+//	oldK: K with the binary -old names (its output is not checked)
 //
 // with the K secrets in the environment as PREFECT__CONTEXT__SECRETS__Sxxxx,
 // prefect-secrets' stdout a pipe (so the child's output goes through the
@@ -33,6 +35,9 @@
 //
 // (MB = 10^6 bytes). The environment is the caller's (bench/run runs it
 // under env -i).
+//
+// setup times exec with large values, masked and with --no-mask: see
+// setupCmd.
 package main
 
 import (
@@ -63,6 +68,8 @@ func main() {
 		genCmd(os.Args[2:])
 	case "run":
 		runCmd(os.Args[2:])
+	case "setup":
+		setupCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -70,7 +77,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: maskbench gen -dir DIR [-size BYTES] [-n SECRETS] [-seed N]")
-	fmt.Fprintln(os.Stderr, "       maskbench run -dir DIR -bin PREFECT_SECRETS [-sets 1,100,1000] [-runs N] [-copy PIPECOPY]")
+	fmt.Fprintln(os.Stderr, "       maskbench run -dir DIR -bin PREFECT_SECRETS [-old PREFECT_SECRETS] [-sets 1,100,1000] [-runs N] [-copy PIPECOPY]")
+	fmt.Fprintln(os.Stderr, "       maskbench setup -dir DIR -bin PREFECT_SECRETS [-old PREFECT_SECRETS] [-cases 120kb,1mib] [-runs N]")
 	os.Exit(64)
 }
 
@@ -251,6 +259,7 @@ func runCmd(args []string) {
 	setsFlag := fs.String("sets", "1,100,1000", "numbers of secrets, comma-separated")
 	runs := fs.Int("runs", 5, "timed runs of each command")
 	copyFloor := fs.String("copy", "", "also time COPY cat big.txt | cat >/dev/null (bench/floor/pipecopy)")
+	oldBin := fs.String("old", "", "also time this prefect-secrets binary (e.g. an older build), its lines labelled oldK")
 	fs.Parse(args)
 	if *dir == "" || *bin == "" || *runs < 1 {
 		usage()
@@ -284,6 +293,10 @@ func runCmd(args []string) {
 		}
 		argv = append(argv, "--", "cat", big)
 		cmds = append(cmds, command{label: strconv.Itoa(k), argv: argv, env: env})
+		if *oldBin != "" {
+			oldArgv := append([]string{*oldBin}, argv[1:]...)
+			cmds = append(cmds, command{label: "old" + strconv.Itoa(k), argv: oldArgv, env: env})
+		}
 
 		// Untimed: the output is exactly the expected one.
 		want, ok := expect[k]

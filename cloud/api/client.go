@@ -1,49 +1,106 @@
 // Package api speaks to the Prefect API over HTTP: Prefect 2/3's Secret
-// blocks (REST) and Prefect 1 Cloud's GraphQL API. It is linked only into
-// the helper program cmd/prefect-secrets-cloud, never into prefect-secrets
-// itself (see package cloud).
+// blocks (REST) and Prefect 1 Cloud's GraphQL API, as a source and a store
+// (Source). Nothing here runs before the API is really asked: no client is
+// made and no configuration is read at start-up.
 //
-// Every request has a deadline; 429, 500, 502, 503, 504 and connection
-// resets are retried a bounded number of times with backoff and jitter,
-// honouring Retry-After; a key goes only over HTTPS unless the host is this
+// It behaves as Prefect's own client (client/base.py, and Prefect 1.4.1's
+// client/client.py) where that is safe:
+//
+//   - Deadlines. Each call (Get, Names, Has, Set, Delete, Check) has ONE
+//     deadline that bounds everything it does: every request, every retry,
+//     every wait. It is the user's --timeout when set (Options.Timeout),
+//     else twice the request timeout plus the longest Prefect's retry
+//     schedule waits (2+4+...+2^retries seconds, plus 20% jitter): 3m14.4s
+//     by default for 2/3, 3m1.2s for 1. Each try of a request is bounded by
+//     the request timeout (PREFECT_API_REQUEST_TIMEOUT, default 60s;
+//     Prefect 1's cloud.request_timeout, 15s), cut short by what is left of
+//     the call's deadline. So --timeout overrides all of it, while a try
+//     that times out early leaves time to try again.
+//   - Retries. 408, 429, 502 and 503 are retried, plus
+//     PREFECT_CLIENT_RETRY_EXTRA_CODES, up to PREFECT_CLIENT_MAX_RETRIES
+//     (default 5) times (Prefect 1: 429, 500, 502, 503, 504 and GraphQL
+//     API_ERROR answers, up to 6 times); so are dropped connections, and a
+//     try that timed out when it was a read (a GET, a filter, a GraphQL
+//     query): a write that timed out may have been applied, so it is not
+//     sent again. The wait is Prefect's: 2^n seconds with clamped Poisson
+//     jitter (factor 0.2), or the server's Retry-After, which the jitter
+//     only lengthens. A wait that would end past the deadline is not
+//     waited: the call fails at once, with the server's wait in the
+//     message. A try answered with "Prefect-Maintenance: true" does not
+//     count against the retries (the deadline still bounds them).
+//   - CSRF. A server with PREFECT_SERVER_CSRF_PROTECTION_ENABLED answers
+//     403 "Missing CSRF token." to a POST, PUT, PATCH or DELETE; then, and
+//     only then, the client gets a token (GET /csrf-token?client=<uuid>)
+//     and tries again once with the Prefect-Csrf-Token and
+//     Prefect-Csrf-Client headers, which later change requests carry too.
+//     A 404 or 422 "CSRF protection is disabled." means none is needed.
+//     Against a server without CSRF this costs nothing.
+//   - TLS. PREFECT_API_SSL_CERT_FILE (Config.SSLCertFile) is the only CA
+//     bundle trusted when set; PREFECT_API_TLS_INSECURE_SKIP_VERIFY turns
+//     checks off, with a warning every time.
+//   - Headers. PREFECT_CLIENT_CUSTOM_HEADERS go on every request and win
+//     over the client's own (Authorization included), as in Prefect, but
+//     for User-Agent and the CSRF headers, which Prefect protects.
+//
+// And where it is not: a key goes only over HTTPS unless the host is this
 // machine; credentials never follow a redirect to another host; errors and
-// the log name methods, paths, statuses and durations, never a key or a
-// value.
+// the log name methods, paths, statuses and durations, never a credential
+// or a value, in any form that went on the wire (the key, the auth string
+// and its base64, custom header values, the CSRF token), whatever a server
+// echoes.
 package api
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
+	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
+// Prefect's client defaults.
+const (
+	// DefaultRequestTimeout is PREFECT_API_REQUEST_TIMEOUT's default.
+	DefaultRequestTimeout = 60 * time.Second
+	// DefaultRequestTimeoutV1 is Prefect 1's cloud.request_timeout.
+	DefaultRequestTimeoutV1 = 15 * time.Second
+	// DefaultMaxRetries is PREFECT_CLIENT_MAX_RETRIES's default.
+	DefaultMaxRetries = 5
+	// maxRetriesV1 is Prefect 1.4.1's: urllib3's Retry(total=6), and six
+	// more tries of an API_ERROR answer.
+	maxRetriesV1 = 6
+	// jitterFactor is PREFECT_CLIENT_RETRY_JITTER_FACTOR's default.
+	jitterFactor = 0.2
+)
+
 // Options tune a Client; the zero value is Prefect's own behaviour.
 type Options struct {
-	// Timeout bounds each request (default cloud.DefaultTimeout).
+	// Timeout is the user's --timeout: one deadline for each whole call,
+	// every request, retry and wait included. Zero: twice the request
+	// timeout plus the longest Prefect's retry schedule waits (see the
+	// package comment).
 	Timeout time.Duration
-	// Retries is how many times a request is tried again (default 5, as
-	// Prefect's own client: PREFECT_CLIENT_MAX_RETRIES).
+	// Retries, when more than zero, replaces the configuration's
+	// MaxRetries.
 	Retries int
 	// AllowHTTP lets credentials go over plain HTTP to a host that is not
 	// this machine.
 	AllowHTTP bool
 	// HTTP is the client to use (tests hand in one trusting their TLS
-	// server); its redirect policy is replaced.
+	// server); its redirect policy is replaced, and the configuration's
+	// TLS settings are not applied to it.
 	HTTP *http.Client
 	// Log receives one line per request: method, path, status, duration.
 	Log func(line string)
@@ -57,30 +114,25 @@ type Client struct {
 	base *url.URL
 	opts Options
 	http *http.Client
-	// Warnings are things the user should know (e.g. plain HTTP allowed).
+
+	reqTimeout     time.Duration // one try
+	reqTimeoutFrom string
+	callTimeout    time.Duration // one call, everything included
+	callFrom       string
+	retries        int
+	retryCodes     map[int]bool
+	headers        http.Header // custom headers, as sent
+
+	// Warnings are things the user should know (e.g. plain HTTP allowed,
+	// TLS checks off), to be shown whatever the verbosity.
 	Warnings []string
+
+	mu sync.Mutex
 	// sensitive are the values this client carries (Set's value): no
 	// message may echo them, whichever request a server echoes them in.
 	sensitive [][]byte
-}
-
-// carrying marks value as one no message may show.
-func (c *Client) carrying(value []byte) {
-	if len(value) > 0 {
-		c.sensitive = append(c.sensitive, value)
-	}
-}
-
-// redact removes every value the client carries, and its credentials,
-// from a message built from what a server said.
-func (c *Client) redact(s string, more ...[]byte) string {
-	all := append([][]byte{c.cfg.Key.Reveal(), c.cfg.AuthString.Reveal()}, c.sensitive...)
-	for _, v := range append(all, more...) {
-		if len(v) > 0 {
-			s = strings.ReplaceAll(s, string(v), resolve.Redacted)
-		}
-	}
-	return s
+	csrf      csrfState
+	tenant    *string // Prefect 1: the key's tenant, once asked
 }
 
 // New checks the configuration's safety rules and returns a client.
@@ -94,17 +146,15 @@ func New(cfg *cloud.Config, opts Options) (*Client, error) {
 			Hint: "put credentials in PREFECT_API_KEY or PREFECT_API_AUTH_STRING, never in the URL"}
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/")
-	if opts.Timeout <= 0 {
-		opts.Timeout = cloud.DefaultTimeout
-	}
-	if opts.Retries == 0 {
-		opts.Retries = 5
-	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
 	}
 	c := &Client{cfg: cfg, base: base, opts: opts}
-	hasCreds := cfg.Key.Len() > 0 || cfg.AuthString.Len() > 0
+	c.settle()
+	if c.headers, err = customHeaders(cfg, &c.Warnings); err != nil {
+		return nil, err
+	}
+	hasCreds := cfg.Key.Len() > 0 || cfg.AuthString.Len() > 0 || len(c.headers) > 0
 	if base.Scheme == "http" && hasCreds && !cloud.Loopback(cfg.URL) {
 		if !opts.AllowHTTP {
 			return nil, &resolve.Error{Kind: resolve.ErrConfig,
@@ -113,15 +163,70 @@ func New(cfg *cloud.Config, opts Options) (*Client, error) {
 		}
 		c.Warnings = append(c.Warnings, fmt.Sprintf("sending the Prefect API key over plain HTTP to %s (--allow-insecure-http)", base.Host))
 	}
-	hc := &http.Client{}
+	var hc *http.Client
 	if opts.HTTP != nil {
 		copied := *opts.HTTP
 		hc = &copied
+	} else {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if tr.TLSClientConfig, err = c.tlsConfig(); err != nil {
+			return nil, err
+		}
+		hc = &http.Client{Transport: tr}
 	}
-	hc.Timeout = 0 // each request has its own context deadline
+	hc.Timeout = 0 // each try has its own context deadline
 	hc.CheckRedirect = c.checkRedirect
 	c.http = hc
+	c.csrf.client = newUUID()
 	return c, nil
+}
+
+// settle works out the timeouts and the retry rules from the configuration
+// and the options.
+func (c *Client) settle() {
+	cfg := c.cfg
+	c.reqTimeout, c.reqTimeoutFrom = cfg.RequestTimeout, cfg.RequestTimeoutFrom
+	if c.reqTimeout <= 0 {
+		c.reqTimeout, c.reqTimeoutFrom = DefaultRequestTimeout, "Prefect's default for PREFECT_API_REQUEST_TIMEOUT"
+		if cfg.Version == cloud.V1 {
+			c.reqTimeout, c.reqTimeoutFrom = DefaultRequestTimeoutV1, "Prefect 1's default cloud.request_timeout"
+		}
+	}
+	c.retries = DefaultMaxRetries
+	codes := []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable}
+	if cfg.Version == cloud.V1 {
+		c.retries = maxRetriesV1
+		codes = []int{http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
+	}
+	if cfg.MaxRetries != nil {
+		c.retries = max(*cfg.MaxRetries, 0)
+	}
+	if c.opts.Retries > 0 {
+		c.retries = c.opts.Retries
+	}
+	c.retryCodes = map[int]bool{}
+	for _, code := range append(codes, cfg.RetryExtraCodes...) {
+		c.retryCodes[code] = true
+	}
+	if c.opts.Timeout > 0 {
+		c.callTimeout, c.callFrom = c.opts.Timeout, "--timeout"
+	} else {
+		c.callTimeout = 2*c.reqTimeout + scheduleMax(c.retries)
+		c.callFrom = "by default twice the request timeout plus the longest wait of Prefect's retry schedule; --timeout sets it"
+	}
+}
+
+// scheduleMax is the longest Prefect's retry schedule can wait in all
+// without Retry-After: 2^n seconds before try n+1, plus 20% jitter. With
+// twice the request timeout added, it is a call's default deadline: room
+// for a slow request to time out and be tried again, and for every wait
+// Prefect would make.
+func scheduleMax(retries int) time.Duration {
+	total := 0.0
+	for n := 1; n <= retries && total < 1e6; n++ {
+		total += math.Pow(2, float64(n)) * (1 + jitterFactor)
+	}
+	return seconds(min(total, 1e6))
 }
 
 // checkRedirect follows a redirect only to the same scheme and host: a
@@ -153,6 +258,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// errCallDeadline and errTryTimeout say which deadline ended a request.
+var (
+	errCallDeadline = errors.New("the call's deadline passed")
+	errTryTimeout   = errors.New("the request timeout passed")
+)
+
+// call gives ctx the call's deadline; a call inside a call keeps the
+// outer one.
+func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, c.callTimeout, errCallDeadline)
+}
+
 // pathOf is the URL path of a request, for messages and the log: Prefect
 // 1's API is its URL itself, so its path may be "/".
 func (c *Client) pathOf(path string) string {
@@ -173,115 +290,167 @@ func (c *Client) endpoint(path, query string) string {
 
 // reply is an answered request.
 type reply struct {
-	status int
-	body   []byte
-	header http.Header
+	status   int
+	body     []byte
+	header   http.Header
+	csrfSent string // the CSRF token the request carried, if any
 }
 
-// do sends one request (a JSON body if body != nil), retrying what is
-// worth retrying, and returns the final answer. secrets are the values the
-// request carries, so no error message can echo them back.
-func (c *Client) do(ctx context.Context, method, path, query string, body any, secrets ...[]byte) (*reply, error) {
+// request is one API request, as do sends it.
+type request struct {
+	method, path, query string
+	body                any // sent as JSON when not nil
+	// read: the request changes nothing, so a try that timed out may be
+	// sent again.
+	read bool
+	// secrets are the values the request carries: no error may echo them.
+	secrets [][]byte
+	// again says an answer is worth another try beyond its status
+	// (Prefect 1's API_ERROR).
+	again func(r *reply) bool
+}
+
+// changes says whether a method is one CSRF protection guards.
+func changes(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// do sends a request, retrying what is worth retrying within the call's
+// deadline, and returns the final answer.
+func (c *Client) do(ctx context.Context, q request) (*reply, error) {
 	var payload []byte
-	if body != nil {
+	if q.body != nil {
 		var err error
-		if payload, err = json.Marshal(body); err != nil {
+		if payload, err = json.Marshal(q.body); err != nil {
 			return nil, fmt.Errorf("encoding the request: %w", err)
 		}
 	}
-	logPath := c.pathOf(path)
-	for attempt := 0; ; attempt++ {
-		r, retry, err := c.try(ctx, method, path, query, payload, logPath)
-		if !retry || attempt >= c.opts.Retries {
+	logPath := c.pathOf(q.path)
+	csrfTried := false
+	tries := 0
+	for {
+		r, err := c.try(ctx, q, payload, logPath)
+		tries++
+		if err == nil && r.status == http.StatusForbidden && changes(q.method) && !csrfTried && csrfRefusal(r.body) {
+			csrfTried = true
+			fetched, err := c.fetchCSRF(ctx, r.csrfSent)
 			if err != nil {
-				return nil, c.failure(method, logPath, err, attempt, secrets)
+				return nil, err
+			}
+			if fetched {
+				tries-- // the first try only fetched the token
+				continue
+			}
+			return r, nil // no CSRF here: the 403 is the server's answer
+		}
+		if !c.worthAgain(q, r, err) {
+			if err != nil {
+				return nil, c.failure(q, logPath, err, tries)
 			}
 			return r, nil
 		}
-		var h http.Header
-		if r != nil {
-			h = r.header
+		if r != nil && r.header.Get("Prefect-Maintenance") == "true" {
+			tries-- // as Prefect: maintenance is not counted; the deadline bounds it
 		}
-		if err := c.opts.Sleep(ctx, c.backoff(attempt, h)); err != nil {
-			return nil, c.failure(method, logPath, err, attempt, secrets)
+		if tries > c.retries {
+			if err != nil {
+				return nil, c.failure(q, logPath, err, tries)
+			}
+			if c.retryCodes[r.status] {
+				return nil, c.failure(q, logPath, &statusError{status: r.status}, tries)
+			}
+			return r, nil // the caller reads what the last answer says
+		}
+		wait, asked := c.backoff(tries, r, q)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return nil, c.pastDeadline(q, logPath, r, err, wait, asked, tries)
+		}
+		if err := c.opts.Sleep(ctx, wait); err != nil {
+			return nil, c.failure(q, logPath, c.ctxErr(ctx, err), tries)
 		}
 	}
 }
 
-// try sends the request once, and says whether it is worth trying again.
-func (c *Client) try(ctx context.Context, method, path, query string, payload []byte, logPath string) (*reply, bool, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+// worthAgain says whether a try's outcome is worth another try.
+func (c *Client) worthAgain(q request, r *reply, err error) bool {
+	var te *timeoutError
+	switch {
+	case errors.As(err, &te):
+		return te.try && q.read
+	case err != nil:
+		return isReset(err)
+	case c.retryCodes[r.status]:
+		return true
+	}
+	return q.again != nil && q.again(r)
+}
+
+// try sends the request once, within the request timeout.
+func (c *Client) try(ctx context.Context, q request, payload []byte, logPath string) (*reply, error) {
+	rctx, cancel := context.WithTimeoutCause(ctx, c.reqTimeout, errTryTimeout)
 	defer cancel()
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(rctx, method, c.endpoint(path, query), rd)
+	req, err := http.NewRequestWithContext(rctx, q.method, c.endpoint(q.path, q.query), rd)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "prefect-secrets")
 	c.authorize(req)
+	// Custom headers win over the client's own, as in Prefect's client
+	// (Authorization included); the protected ones were left out.
+	for name, vs := range c.headers {
+		req.Header[name] = vs
+	}
+	req.Header.Set("User-Agent", "prefect-secrets")
+	if changes(q.method) {
+		c.addCSRF(req)
+	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.log("%s %s failed after %s: %s", method, logPath, since(start), reason(err))
-		if rctx.Err() == context.DeadlineExceeded {
-			return nil, false, &timeoutError{after: c.opts.Timeout}
-		}
-		return nil, isReset(err), err
+		c.log("%s %s failed after %s: %s", q.method, logPath, since(start), c.redact(reason(err)))
+		return nil, c.tryErr(rctx, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		c.log("%s %s %d, reading the body failed after %s", method, logPath, resp.StatusCode, since(start))
-		if rctx.Err() == context.DeadlineExceeded {
-			return nil, false, &timeoutError{after: c.opts.Timeout}
-		}
-		return nil, true, err
+		c.log("%s %s %d, reading the body failed after %s", q.method, logPath, resp.StatusCode, since(start))
+		return nil, c.tryErr(rctx, &bodyError{status: resp.StatusCode, err: err})
 	}
-	c.log("%s %s %d %s", method, logPath, resp.StatusCode, since(start))
-	r := &reply{status: resp.StatusCode, body: b, header: resp.Header}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return r, true, &statusError{status: resp.StatusCode}
-	}
-	return r, false, nil
+	c.log("%s %s %d %s", q.method, logPath, resp.StatusCode, since(start))
+	return &reply{status: resp.StatusCode, body: b, header: resp.Header, csrfSent: req.Header.Get("Prefect-Csrf-Token")}, nil
 }
 
-// backoff is how long to wait before the next try: exponential with full
-// jitter, and never less than what Retry-After asks (plus jitter, so that
-// many clients told the same thing do not all come back at once), capped.
-func (c *Client) backoff(attempt int, h http.Header) time.Duration {
-	const maxWait = 30 * time.Second
-	base := 250 * time.Millisecond << attempt
-	jitter := time.Duration(rand.Int64N(int64(base)))
-	wait := min(base/2+jitter, 8*time.Second)
-	if h != nil {
-		if ra, ok := retryAfter(h.Get("Retry-After")); ok && ra > wait {
-			wait = ra + jitter/2
-		}
+// tryErr says which deadline, if any, ended a try.
+func (c *Client) tryErr(rctx context.Context, err error) error {
+	if rctx.Err() == nil {
+		return err
 	}
-	return min(wait, maxWait)
+	return c.ctxErr(rctx, err)
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
+// ctxErr names the deadline that ended ctx, or says the caller gave up.
+func (c *Client) ctxErr(ctx context.Context, err error) error {
+	switch context.Cause(ctx) {
+	case errTryTimeout:
+		return &timeoutError{after: c.reqTimeout, from: c.reqTimeoutFrom, try: true}
+	case errCallDeadline:
+		return &timeoutError{after: c.callTimeout, from: c.callFrom}
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
+	return err
 }
 
 func (c *Client) authorize(req *http.Request) {
@@ -291,9 +460,23 @@ func (c *Client) authorize(req *http.Request) {
 	case c.cfg.Key.Len() > 0:
 		req.Header.Set("Authorization", "Bearer "+string(c.cfg.Key.Reveal()))
 	}
-	if c.cfg.TenantID != "" {
-		req.Header.Set("X-PREFECT-TENANT-ID", c.cfg.TenantID)
+	if t := c.tenantID(); t != "" {
+		req.Header.Set("X-PREFECT-TENANT-ID", t)
 	}
+}
+
+// tenantID is the Prefect 1 tenant to send: the configured one, else the
+// key's own once asked.
+func (c *Client) tenantID() string {
+	if c.cfg.TenantID != "" {
+		return c.cfg.TenantID
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tenant != nil {
+		return *c.tenant
+	}
+	return ""
 }
 
 func (c *Client) log(format string, args ...any) {
@@ -304,101 +487,13 @@ func (c *Client) log(format string, args ...any) {
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Microsecond) }
 
-type timeoutError struct{ after time.Duration }
-
-func (e *timeoutError) Error() string { return fmt.Sprintf("no answer within %s", e.after) }
-
-type statusError struct{ status int }
-
-func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d", e.status) }
-
-func isReset(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE)
-}
-
-// reason is a transport error without the URL Go's client puts in it.
-func reason(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+// newUUID is a random (version 4) UUID.
+func newUUID() string {
+	var u [16]byte
+	if _, err := rand.Read(u[:]); err != nil {
+		panic(err)
 	}
-	var re *redirectError
-	if errors.As(err, &re) {
-		return re.Error()
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Op + ": " + oe.Err.Error()
-	}
-	return err.Error()
-}
-
-// failure turns what went wrong into an error that says what to do.
-func (c *Client) failure(method, path string, err error, attempt int, secrets [][]byte) error {
-	what := fmt.Sprintf("the Prefect API at %s", c.base.Host)
-	tries := ""
-	if attempt > 0 {
-		tries = fmt.Sprintf(" (after %d tries)", attempt+1)
-	}
-	var te *timeoutError
-	var se *statusError
-	var re *redirectError
-	switch {
-	case errors.As(err, &te):
-		return &resolve.Error{Kind: resolve.ErrUnavailable,
-			Msg:  fmt.Sprintf("%s did not answer %s %s within %s", what, method, path, te.after),
-			Hint: "check the API URL and your network; --timeout sets the deadline"}
-	case errors.As(err, &se):
-		return &resolve.Error{Kind: resolve.ErrUnavailable,
-			Msg:  fmt.Sprintf("%s answered %s %s with %d%s", what, method, path, se.status, tries),
-			Hint: "the API is overloaded or failing; try again later"}
-	case errors.As(err, &re):
-		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s", what, re.Error()),
-			Hint: "check the API URL: it should be the final address of the API"}
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s %s was cut short%s", what, method, path, tries)}
-	}
-	return &resolve.Error{Kind: resolve.ErrUnavailable,
-		Msg:  fmt.Sprintf("cannot reach %s: %s %s: %s%s", what, method, path, c.redact(reason(err), secrets...), tries),
-		Hint: "check the API URL (" + c.cfg.URL + ") and your network"}
-}
-
-// statusFailure is the error for an answer that is not a success.
-func (c *Client) statusFailure(method, path string, r *reply, secrets ...[]byte) error {
-	what := fmt.Sprintf("the Prefect API at %s", c.base.Host)
-	switch r.status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return c.denied(fmt.Sprintf("%s refused %s %s with %d", what, method, c.pathOf(path), r.status))
-	}
-	detail := ""
-	var d struct {
-		Detail any `json:"detail"`
-	}
-	// A server's own words help ("Block already exists"), but one may echo
-	// the request: while a value is being written, only the status is told.
-	if json.Unmarshal(r.body, &d) == nil && len(c.sensitive) == 0 && len(secrets) == 0 {
-		if s, ok := d.Detail.(string); ok && len(s) < 200 {
-			detail = ": " + c.redact(s)
-		}
-	}
-	return &resolve.Error{Kind: resolve.ErrUnavailable,
-		Msg: fmt.Sprintf("%s answered %s %s with %d%s", what, method, c.pathOf(path), r.status, detail)}
-}
-
-// denied is an authentication failure, with where the credentials came from.
-func (c *Client) denied(msg string) error {
-	hint := "no API key is set: set PREFECT_API_KEY, or run prefect cloud login"
-	switch {
-	case c.cfg.AuthString.Len() > 0:
-		hint = "check PREFECT_API_AUTH_STRING (from " + c.cfg.AuthStringFrom + ")"
-	case c.cfg.Key.Len() > 0:
-		hint = "check the API key (from " + c.cfg.KeyFrom + "): it may be wrong, expired, or lack access to this workspace"
-	}
-	return &resolve.Error{Kind: resolve.ErrDenied, Msg: msg, Hint: hint}
-}
-
-func (c *Client) malformed(method, path string) error {
-	return &resolve.Error{Kind: resolve.ErrUnavailable,
-		Msg:  fmt.Sprintf("the Prefect API at %s answered %s %s with a malformed response", c.base.Host, method, c.pathOf(path)),
-		Hint: "is the API URL (" + c.cfg.URL + ") a Prefect API? Prefect 2/3 URLs end in /api or /workspaces/<id>"}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }

@@ -204,7 +204,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 		}
 		c, _ := newClient(t, v2cfg(srv.URL()), api.Options{Sleep: realSleep})
 		srv.SetBlock("k", "v")
-		srv.Throttle(1)
+		srv.Throttle(1, "0.2")
 		srv.SetLatency(20 * time.Millisecond)
 		const n = 3
 		errs := make(chan error, n)
@@ -226,7 +226,8 @@ func TestRetryAfterHonoured(t *testing.T) {
 }
 
 func TestRetriedStatusesThenSuccess(t *testing.T) {
-	for _, status := range []int{429, 500, 502, 503, 504} {
+	// Prefect's client retries 408, 429, 502 and 503 (client/base.py).
+	for _, status := range []int{408, 429, 502, 503} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			srv, c, r := v2(t)
 			srv.SetBlock("a", "1")
@@ -262,7 +263,7 @@ func TestRetriedStatusesThenSuccess(t *testing.T) {
 }
 
 func TestBoundedRetries(t *testing.T) {
-	for _, status := range []int{429, 500, 503} {
+	for _, status := range []int{429, 502, 503} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			srv, c, r := v2(t)
 			// Prefect's own client: 5 retries, 6 tries in all.
@@ -353,15 +354,22 @@ func TestServerThatNeverAnswers(t *testing.T) {
 	})
 	t.Run("headers then a stalled body", func(t *testing.T) {
 		srv := prefecttest.NewV2(t, prefecttest.WithAPIKey(canaryKey))
-		// A delay longer than the deadline: nothing comes back in time.
-		srv.Script(prefecttest.Response{Delay: 5 * time.Second, Status: 200, Body: `[]`})
-		c, _ := newClient(t, v2cfg(srv.URL()), api.Options{Timeout: 200 * time.Millisecond})
+		// The status and headers come at once; the body never ends.
+		srv.Script(prefecttest.Response{StallBody: true, Status: 200, Body: `[{"id": "x", "name": "k"}]`})
+		c, r := newClient(t, v2cfg(srv.URL()), api.Options{Timeout: 200 * time.Millisecond})
 		start := time.Now()
 		_, err := c.Names(ctx(t))
 		wantKind(t, err, resolve.ErrUnavailable)
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > 20*time.Second {
 			t.Errorf("took %v", d)
 		}
+		wantIn(t, "error", err.Error(), "within 200ms", "the deadline for the whole call")
+		// The body's own failure was seen: the headers had come.
+		logs := r.Logs()
+		if len(logs) != 1 || !strings.Contains(logs[0], "POST /api/block_documents/filter 200, reading the body failed") {
+			t.Errorf("log %q, want the body read failing after a 200", logs)
+		}
+		noLeak(t, err, r)
 	})
 }
 
@@ -455,11 +463,12 @@ func TestMalformedResponse(t *testing.T) {
 		wantKind(t, err, resolve.ErrUnavailable)
 		wantIn(t, "error", err.Error(), srv.Addr(), "GET /api/block_types/slug/secret")
 	})
-	// A document with no value, answering a GET by name: the error names
-	// that GET, not some other request.
-	t.Run("V2 get one, document without a value", func(t *testing.T) {
+	// A document whose data is not an object, answering a GET by name: the
+	// error names that GET, not some other request. (A document with no
+	// value is the JSON null: TestV2BlockWithoutValueIsJSONNull.)
+	t.Run("V2 get one, document whose data is not an object", func(t *testing.T) {
 		srv, c, _ := v2(t)
-		srv.Script(prefecttest.Response{Status: 200, Body: `{"id":"0b8f4c1e-8a77-4a4e-9d1c-6b1f9d1f0a11","name":"my-key","data":{}}`})
+		srv.Script(prefecttest.Response{Status: 200, Body: `{"id":"0b8f4c1e-8a77-4a4e-9d1c-6b1f9d1f0a11","name":"my-key","data":5}`})
 		_, err := c.Get(ctx(t), []string{"MY_KEY"})
 		wantKind(t, err, resolve.ErrUnavailable)
 		wantIn(t, "error", err.Error(), srv.Addr(), "GET /api/block_types/slug/secret/block_documents/name/my-key")

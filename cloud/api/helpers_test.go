@@ -63,10 +63,15 @@ func v2cfg(url string) *cloud.Config {
 		Key: resolve.NewSecret([]byte(canaryKey)), KeyFrom: keyFrom}
 }
 
-// v1cfg is a Prefect 1 configuration for url with the canary key.
+// v1tenant is the tenant v1cfg sets and v1's fake wants.
+const v1tenant = "tenant-1"
+
+// v1cfg is a Prefect 1 configuration for url with the canary key and a
+// tenant (without one the client first asks the key's tenant).
 func v1cfg(url string) *cloud.Config {
 	return &cloud.Config{Version: cloud.V1, URL: url, URLFrom: "env PREFECT__CLOUD__API",
-		Key: resolve.NewSecret([]byte(canaryKey)), KeyFrom: "env PREFECT__CLOUD__API_KEY"}
+		Key: resolve.NewSecret([]byte(canaryKey)), KeyFrom: "env PREFECT__CLOUD__API_KEY",
+		TenantID: v1tenant, TenantIDFrom: "env PREFECT__CLOUD__TENANT_ID"}
 }
 
 // newClient builds a client whose sleeps are instant and recorded, and whose
@@ -98,13 +103,17 @@ func v2(t *testing.T, opts ...prefecttest.V2Option) (*prefecttest.V2, *api.Clien
 // v1 starts a fake Prefect 1 Cloud API expecting the canary key, and a client.
 func v1(t *testing.T, opts ...prefecttest.V1Option) (*prefecttest.V1, *api.Client, *rec) {
 	t.Helper()
-	srv := prefecttest.NewV1(t, append([]prefecttest.V1Option{prefecttest.WithV1APIKey(canaryKey)}, opts...)...)
+	srv := prefecttest.NewV1(t, append([]prefecttest.V1Option{prefecttest.WithV1APIKey(canaryKey), prefecttest.WithTenant(v1tenant)}, opts...)...)
 	c, r := newClient(t, v1cfg(srv.URL()), api.Options{})
 	return srv, c, r
 }
 
+// ctx guards a test against a hang. Its deadline is far: the client's own
+// deadline (3m14s by default) must be what ends a call,
+// and the recorded sleeps are instant while the client checks each wait
+// against the real clock.
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	return c
 }

@@ -44,11 +44,13 @@ func TestWriteErrorsNeverEchoTheValue(t *testing.T) {
 			[]prefecttest.Response{pass, pass, pass, {Status: 400, Body: detailBody("bad value " + canaryValue)}}, resolve.ErrUnavailable},
 		{"create 400 with the value's first line in detail", nil,
 			[]prefecttest.Response{pass, pass, pass, {Status: 400, Body: detailBody("bad value CANARYVALUE-7c1f9e-do-not-print")}}, resolve.ErrUnavailable},
-		{"create 500s echoing the value", nil,
+		{"create 503s echoing the value", nil,
 			[]prefecttest.Response{pass, pass, pass,
-				{Status: 500, Body: detailBody(canaryValue)}, {Status: 500, Body: detailBody(canaryValue)}, {Status: 500, Body: detailBody(canaryValue)},
-				{Status: 500, Body: detailBody(canaryValue)}, {Status: 500, Body: detailBody(canaryValue)}, {Status: 500, Body: detailBody(canaryValue)}},
+				{Status: 503, Body: detailBody(canaryValue)}, {Status: 503, Body: detailBody(canaryValue)}, {Status: 503, Body: detailBody(canaryValue)},
+				{Status: 503, Body: detailBody(canaryValue)}, {Status: 503, Body: detailBody(canaryValue)}, {Status: 503, Body: detailBody(canaryValue)}},
 			resolve.ErrUnavailable},
+		{"create 500 echoing the value", nil,
+			[]prefecttest.Response{pass, pass, pass, {Status: 500, Body: detailBody(canaryValue)}}, resolve.ErrUnavailable},
 		{"update 422 echoing the request", func(srv *prefecttest.V2) { srv.SetBlock("k", "old") },
 			[]prefecttest.Response{pass, {Status: 422, Body: echo422(map[string]any{"data": map[string]any{"value": canaryValue}, "merge_existing_data": false})}},
 			resolve.ErrUnavailable},
@@ -185,9 +187,9 @@ func TestCanaryAcrossEveryErrorPath(t *testing.T) {
 			c, r := newClient(t, v1cfg(srv.URL()), api.Options{})
 			return c.Set(ctx(t), "K", []byte(canaryValue)), r
 		}},
-		{"V1 503 x6 on set", func(t *testing.T) (error, *rec) {
+		{"V1 503 x7 on set", func(t *testing.T) (error, *rec) {
 			srv, c, r := v1(t)
-			srv.Script(many...)
+			srv.Script(append(many, many[0])...)
 			return c.Set(ctx(t), "K", []byte(canaryValue)), r
 		}},
 		{"bad input", func(t *testing.T) (error, *rec) {

@@ -31,14 +31,26 @@ type gqlReply struct {
 const missingMessage = "No value found for the requested key"
 
 // graphql sends one query and returns its data and errors. An
-// authentication error is a denial whatever else came back.
+// authentication error is a denial whatever else came back. With a key and
+// no tenant, the key's tenant is asked first.
 func (c *Client) graphql(ctx context.Context, query string, variables map[string]any, secrets ...[]byte) (*gqlReply, error) {
+	if err := c.v1Tenant(ctx); err != nil {
+		return nil, err
+	}
+	return c.graphqlOnce(ctx, query, variables, secrets...)
+}
+
+// graphqlOnce is graphql without the tenant step. A query is a read; an
+// answer with an API_ERROR is tried again, as Prefect 1.4.1 does.
+func (c *Client) graphqlOnce(ctx context.Context, query string, variables map[string]any, secrets ...[]byte) (*gqlReply, error) {
 	vars, err := json.Marshal(variables)
 	if err != nil {
 		return nil, err
 	}
 	body := map[string]any{"query": query, "variables": string(vars)}
-	r, err := c.do(ctx, http.MethodPost, "", "", body, secrets...)
+	r, err := c.do(ctx, request{method: http.MethodPost, body: body, secrets: secrets,
+		read:  strings.HasPrefix(query, "query"),
+		again: func(r *reply) bool { return r.status == http.StatusOK && apiError(r.body) }})
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +67,58 @@ func (c *Client) graphql(ctx context.Context, query string, variables map[string
 		}
 	}
 	return &g, nil
+}
+
+// apiError says a GraphQL answer's errors hold API_ERROR, which Prefect
+// 1.4.1's client tries again (client.py, _request).
+func apiError(body []byte) bool {
+	var g gqlReply
+	if json.Unmarshal(body, &g) != nil {
+		return false
+	}
+	for _, e := range g.Errors {
+		if e.Extensions.Code == "API_ERROR" || strings.Contains(e.Message, "API_ERROR") {
+			return true
+		}
+	}
+	return false
+}
+
+// v1Tenant asks the key's own tenant when none is set, as Prefect 1.4.1's
+// client does (Client.tenant_id, _get_auth_tenant): query { auth_info {
+// tenant_id } }, once per client. A null tenant is an old API token, which
+// needs no tenant header.
+func (c *Client) v1Tenant(ctx context.Context) error {
+	if c.cfg.TenantID != "" || c.cfg.Key.Len() == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	known := c.tenant != nil
+	c.mu.Unlock()
+	if known {
+		return nil
+	}
+	g, err := c.graphqlOnce(ctx, "query { auth_info { tenant_id } }", map[string]any{})
+	if err != nil {
+		return err
+	}
+	if err := c.otherErrors(g); err != nil {
+		return err
+	}
+	var ai struct {
+		TenantID *string `json:"tenant_id"`
+	}
+	if json.Unmarshal(g.Data["auth_info"], &ai) != nil {
+		return c.malformed(http.MethodPost, "")
+	}
+	t := ""
+	if ai.TenantID != nil {
+		t = *ai.TenantID
+	}
+	c.mu.Lock()
+	c.tenant = &t
+	c.mu.Unlock()
+	return nil
 }
 
 // otherErrors is the first GraphQL error that is not "missing".

@@ -53,8 +53,8 @@ func TestV1ReadOne(t *testing.T) {
 	if h := reqs[0].Header.Get("Authorization"); h != "Bearer "+canaryKey {
 		t.Errorf("Authorization %q", h)
 	}
-	if h := reqs[0].Header.Get("X-Prefect-Tenant-Id"); h != "" {
-		t.Errorf("a tenant header %q with no tenant", h)
+	if h := reqs[0].Header.Get("X-Prefect-Tenant-Id"); h != v1tenant {
+		t.Errorf("tenant header %q, want %q", h, v1tenant)
 	}
 	wantLogLines(t, r, 1)
 	noLeak(t, nil, r)

@@ -1,12 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -29,11 +29,15 @@ type blockDocument struct {
 }
 
 // value turns a Secret block's data.value into a Secret: a JSON string is
-// its text (Prefect 2.x), any other JSON value its JSON text (3.x).
+// its text (Prefect 2.x), any other JSON value its JSON text (3.x). A block
+// with no value (Prefect saves Secret(value=None) as null; a PATCH can
+// leave data empty) is the JSON null, which Prefect's own Secret.get()
+// gives as None: the block is there, and one odd block never fails a read
+// of many.
 func (d *blockDocument) value() (resolve.Secret, bool) {
 	v := d.Data.Value
-	if len(v) == 0 || string(v) == "null" {
-		return resolve.Secret{}, false
+	if len(v) == 0 {
+		v = json.RawMessage("null")
 	}
 	if v[0] == '"' {
 		var s string
@@ -100,7 +104,7 @@ func (c *Client) v2Get(ctx context.Context, names []string) (map[string]resolve.
 // v2Document reads one block with its secret; nil when there is none.
 func (c *Client) v2Document(ctx context.Context, block string) (*blockDocument, error) {
 	path := blockPath(block)
-	r, err := c.do(ctx, http.MethodGet, path, "include_secrets=true", nil)
+	r, err := c.do(ctx, request{method: http.MethodGet, path: path, query: "include_secrets=true", read: true})
 	if err != nil {
 		return nil, err
 	}
@@ -120,19 +124,21 @@ func (c *Client) v2Document(ctx context.Context, block string) (*blockDocument, 
 	return &d, nil
 }
 
-var limitRE = regexp.MustCompile(`less than or equal to (\d+)`)
-
 // smallerLimit reads Prefect's 422 "Invalid limit: must be less than or
 // equal to N." and returns N when it is a usable, smaller page size.
 func smallerLimit(r *reply, limit int) (int, bool) {
 	if r.status != http.StatusUnprocessableEntity {
 		return 0, false
 	}
-	m := limitRE.FindSubmatch(r.body)
-	if m == nil {
+	_, rest, found := bytes.Cut(r.body, []byte("less than or equal to "))
+	digits := 0
+	for digits < len(rest) && digits < 9 && rest[digits] >= '0' && rest[digits] <= '9' {
+		digits++
+	}
+	if !found || digits == 0 {
 		return 0, false
 	}
-	n, err := strconv.Atoi(string(m[1]))
+	n, err := strconv.Atoi(string(rest[:digits]))
 	return n, err == nil && n > 0 && n < limit
 }
 
@@ -163,7 +169,7 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 			docFilter["name"] = map[string]any{"any_": blocks}
 		}
 		body["block_documents"] = docFilter
-		r, err := c.do(ctx, http.MethodPost, path, "", body)
+		r, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, read: true})
 		if err != nil {
 			return nil, err
 		}
@@ -201,17 +207,38 @@ func (c *Client) v2Names(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// v2Set creates the block, or updates it when it exists.
-func (c *Client) v2Set(ctx context.Context, name string, value []byte) error {
+// Obfuscated is the mask Prefect shows instead of a secret value. A PATCH
+// that sends it as a Secret block's value is taken as "unchanged": the
+// server keeps the old value (models/block_documents.py).
+const Obfuscated = "********"
+
+// v2CheckValue refuses, before any request, what a Secret block cannot
+// store as given: a name with no block name, a value that is not UTF-8, or
+// exactly Prefect's mask.
+func v2CheckValue(name string, value []byte) (string, error) {
 	block, ok := cloud.BlockName(name)
 	if !ok {
-		return &resolve.Error{Kind: resolve.ErrBadInput,
+		return "", &resolve.Error{Kind: resolve.ErrBadInput,
 			Msg:  fmt.Sprintf("secret name %s has no Prefect block name: %q is not lower-case letters, digits and dashes", resolve.QuoteName(name), block),
 			Hint: "Prefect 2/3 block names match ^[a-z0-9-]+$; NAMES_LIKE_THIS map to names-like-this"}
 	}
 	if !utf8.Valid(value) {
-		return &resolve.Error{Kind: resolve.ErrBadInput,
+		return "", &resolve.Error{Kind: resolve.ErrBadInput,
 			Msg: fmt.Sprintf("the value for %s is not valid UTF-8, which a Prefect Secret block (a JSON string) cannot hold exactly", resolve.QuoteName(name))}
+	}
+	if string(value) == Obfuscated {
+		return "", &resolve.Error{Kind: resolve.ErrBadInput,
+			Msg:  fmt.Sprintf("the value for %s is %s, Prefect's mask for a hidden secret: a Prefect server given it to store keeps the old value, so it would report success and change nothing", resolve.QuoteName(name), Obfuscated),
+			Hint: "store the real value; if that text is the value, keep it elsewhere (e.g. set --to keyring)"}
+	}
+	return block, nil
+}
+
+// v2Set creates the block, or updates it when it exists.
+func (c *Client) v2Set(ctx context.Context, name string, value []byte) error {
+	block, err := v2CheckValue(name, value)
+	if err != nil {
+		return err
 	}
 	existing, err := c.v2Document(ctx, block)
 	if err != nil {
@@ -232,7 +259,7 @@ func (c *Client) v2Set(ctx context.Context, name string, value []byte) error {
 	}
 	path := "/block_documents/" + url.PathEscape(existing.ID)
 	body := map[string]any{"data": map[string]any{"value": string(value)}, "merge_existing_data": false}
-	r, err := c.do(ctx, http.MethodPatch, path, "", body, value)
+	r, err := c.do(ctx, request{method: http.MethodPatch, path: path, body: body, secrets: [][]byte{value}})
 	if err != nil {
 		return err
 	}
@@ -245,7 +272,7 @@ func (c *Client) v2Set(ctx context.Context, name string, value []byte) error {
 // v2Create creates a Secret block; false when it already exists (409).
 func (c *Client) v2Create(ctx context.Context, block string, value []byte) (bool, error) {
 	typePath := "/block_types/slug/secret"
-	r, err := c.do(ctx, http.MethodGet, typePath, "", nil)
+	r, err := c.do(ctx, request{method: http.MethodGet, path: typePath, read: true})
 	if err != nil {
 		return false, err
 	}
@@ -259,9 +286,9 @@ func (c *Client) v2Create(ctx context.Context, block string, value []byte) (bool
 		return false, c.malformed(http.MethodGet, typePath)
 	}
 	schemaPath := "/block_schemas/filter"
-	r, err = c.do(ctx, http.MethodPost, schemaPath, "", map[string]any{
+	r, err = c.do(ctx, request{method: http.MethodPost, path: schemaPath, read: true, body: map[string]any{
 		"block_schemas": map[string]any{"block_type_id": map[string]any{"any_": []string{bt.ID}}},
-	})
+	}})
 	if err != nil {
 		return false, err
 	}
@@ -275,13 +302,13 @@ func (c *Client) v2Create(ctx context.Context, block string, value []byte) (bool
 		return false, c.malformed(http.MethodPost, schemaPath)
 	}
 	createPath := "/block_documents/"
-	r, err = c.do(ctx, http.MethodPost, createPath, "", map[string]any{
+	r, err = c.do(ctx, request{method: http.MethodPost, path: createPath, secrets: [][]byte{value}, body: map[string]any{
 		"name":            block,
 		"data":            map[string]any{"value": string(value)},
 		"block_type_id":   bt.ID,
 		"block_schema_id": schemas[0].ID,
 		"is_anonymous":    false,
-	}, value)
+	}})
 	if err != nil {
 		return false, err
 	}
@@ -307,7 +334,7 @@ func (c *Client) v2Delete(ctx context.Context, name string) error {
 		return notFound(name, block)
 	}
 	path := "/block_documents/" + url.PathEscape(d.ID)
-	r, err := c.do(ctx, http.MethodDelete, path, "", nil)
+	r, err := c.do(ctx, request{method: http.MethodDelete, path: path})
 	if err != nil {
 		return err
 	}
@@ -330,7 +357,7 @@ func notFound(name, block string) error {
 
 func (c *Client) v2Check(ctx context.Context) error {
 	path := "/block_types/slug/secret"
-	r, err := c.do(ctx, http.MethodGet, path, "", nil)
+	r, err := c.do(ctx, request{method: http.MethodGet, path: path, read: true})
 	if err != nil {
 		return err
 	}

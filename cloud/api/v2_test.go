@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud/api"
@@ -560,4 +562,78 @@ func TestV2Check(t *testing.T) {
 	bad.Key = resolve.NewSecret([]byte("wrong"))
 	c3, _ := newClient(t, bad, api.Options{})
 	wantKind(t, c3.Check(ctx(t)), resolve.ErrDenied)
+}
+
+// Create is decided by the server (POST, 409 when the block exists): of
+// several creators of one name at once exactly one stores its value, and
+// every other gets ErrExists with nothing written.
+func TestV2CreateExactlyOneWins(t *testing.T) {
+	srv, c, _ := v2(t)
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- c.Create(ctx(t), "NEW_NAME", []byte(fmt.Sprintf("value-%d", i))) }()
+	}
+	won := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case errors.Is(err, resolve.ErrExists):
+		default:
+			t.Errorf("Create: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d creators won, want exactly 1", won)
+	}
+	if v, ok := srv.Block("new-name"); !ok || !strings.HasPrefix(fmt.Sprint(v), "value-") {
+		t.Errorf("new-name = %v, %v", v, ok)
+	}
+	for _, r := range srv.Requests() {
+		if r.Method == "PATCH" {
+			t.Errorf("%s %s: an existing block was overwritten", r.Method, r.Path)
+		}
+	}
+	if err := c.Create(ctx(t), "NEW_NAME", []byte("late")); !errors.Is(err, resolve.ErrExists) {
+		t.Errorf("Create of an existing name = %v, want ErrExists", err)
+	}
+}
+
+func TestV1CreateRefusesAnExistingName(t *testing.T) {
+	srv, c, _ := v1(t)
+	srv.SetSecret("THERE", "old")
+	if err := c.Create(ctx(t), "THERE", []byte("new")); !errors.Is(err, resolve.ErrExists) {
+		t.Errorf("Create of an existing name = %v, want ErrExists", err)
+	}
+	if v, _ := srv.Secret("THERE"); v != "old" {
+		t.Errorf("THERE = %v, want the old value kept", v)
+	}
+	if err := c.Create(ctx(t), "FRESH", []byte("new")); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if v, _ := srv.Secret("FRESH"); v != "new" {
+		t.Errorf("FRESH = %v", v)
+	}
+}
+
+// A Secret block with no value (Prefect's Secret(value=None), or data
+// emptied by a PATCH) is there, as JSON null, in a read of one name or of
+// many: it never fails the other names.
+func TestV2BlockWithoutValueIsJSONNull(t *testing.T) {
+	srv, c, _ := v2(t)
+	srv.SetBlock("none", nil)
+	srv.SetBlock("other", "v")
+	for _, names := range [][]string{{"NONE"}, {"NONE", "OTHER"}} {
+		got, err := c.Get(ctx(t), names)
+		if err != nil {
+			t.Fatalf("Get(%q): %v", names, err)
+		}
+		if v, ok := got["NONE"]; !ok || string(v.Reveal()) != "null" || !v.IsJSON() {
+			t.Errorf("Get(%q): NONE = %q (json %v, there %v), want the JSON null", names, v.Reveal(), v.IsJSON(), ok)
+		}
+		if len(names) == 2 && string(got["OTHER"].Reveal()) != "v" {
+			t.Errorf("Get(%q): OTHER = %q", names, got["OTHER"].Reveal())
+		}
+	}
 }

@@ -35,6 +35,15 @@ func Missing() string {
 	return ""
 }
 
+// SecretToolMissing says why secret-tool, the independent client the
+// interop tests check against, cannot run here ("" if it can).
+func SecretToolMissing() string {
+	if _, err := exec.LookPath("secret-tool"); err != nil {
+		return "secret-tool is not installed (apt-get install libsecret-tools)"
+	}
+	return ""
+}
+
 // Service is a running private session bus, with or without a keyring
 // daemon on it.
 type Service struct {

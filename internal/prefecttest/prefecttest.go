@@ -13,20 +13,23 @@
 //
 // Both fakes record every request (Requests), can be told to answer the next
 // requests with scripted responses (Script: statuses, Retry-After headers,
-// malformed bodies, delays, hangs, connection resets), to redirect
-// everything to another URL (RedirectTo), to add latency (SetLatency) and to
-// answer 429 to bursts (Throttle). They are safe for concurrent use.
+// malformed bodies, delays, hangs, stalled bodies, connection resets, echoes
+// of request headers), to redirect everything to another URL (RedirectTo),
+// to add latency (SetLatency), to answer 429 to bursts (Throttle) and to
+// make the first requests overlap whatever the machine's speed (HoldFirst).
+// They are safe for concurrent use.
 //
 // Standard library only; plain HTTP on 127.0.0.1 (NewV2, NewV1) or HTTPS
-// with httptest's self-signed certificate (NewV2TLS, NewV1TLS; Client and
-// CertPEM give a client that trusts it).
+// with a certificate signed by a private CA made for the server (NewV2TLS,
+// NewV1TLS): no system trusts it; CertPEM is the CA's certificate, for
+// PREFECT_API_SSL_CERT_FILE, and Client trusts it.
 package prefecttest
 
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
@@ -55,6 +58,12 @@ type Request struct {
 	Header   http.Header // a copy of the request's headers
 	Body     []byte
 	Host     string
+	// RemoteAddr is the client's address: requests on one connection
+	// (a client's retries, kept alive) share it.
+	RemoteAddr string
+	// Arrived is when the request came in; Done when its answer was
+	// written (zero while it is being handled, or if never answered).
+	Arrived, Done time.Time
 	// Status is the status the fake answered with: 0 while the request is
 	// still being handled, or when it was never answered (Hang, Reset).
 	Status int
@@ -76,12 +85,18 @@ type Response struct {
 	// Reset: drop the connection without answering (the client sees EOF or
 	// a connection reset), as a crashing proxy would.
 	Reset bool
+	// StallBody: send the status and headers (Status, Header; 200 by
+	// default) and the first half of Body, then stall until the client
+	// gives up or the test ends, and drop the connection: the client has
+	// its answer's headers but never the whole body.
+	StallBody bool
+	// Echo names request headers whose values the answer repeats, as some
+	// servers and proxies do in their error pages: the body (when Body is
+	// empty) is {"detail": "<status text>; you sent <Name>: <value>, ..."}.
+	Echo []string
 	// Delay: wait this long before answering (or before normal handling).
 	Delay time.Duration
 }
-
-// ThrottleRetryAfter is the Retry-After value of Throttle's 429s.
-const ThrottleRetryAfter = "0"
 
 // throttleBody is the body of Throttle's 429s. Prefect Cloud's exact rate
 // limit body is not documented in PREFECT.md: a guess in FastAPI's shape.
@@ -93,6 +108,7 @@ type base struct {
 	t        T
 	name     string // "V2" or "V1", in error messages
 	srv      *httptest.Server
+	ca       *privateCA    // the TLS server's CA; nil for plain HTTP
 	basePath string        // the API base's path: "/api..." for V2, "" for V1
 	done     chan struct{} // closed when the test ends: hanging handlers return
 	handle   func(w http.ResponseWriter, r *http.Request, body []byte)
@@ -102,18 +118,31 @@ type base struct {
 	script      []Response
 	redirect    string
 	maxInFlight int
+	retryAfter  string // Retry-After of Throttle's 429s
 	inFlight    int
 	latency     time.Duration
+	holdFirst   int           // HoldFirst's k
+	arrivals    int           // requests seen since HoldFirst
+	burst       chan struct{} // closed when holdFirst requests have arrived
 }
 
-func (b *base) start(t T, tls bool) {
+func (b *base) start(t T, useTLS bool) {
 	b.t = t
 	b.done = make(chan struct{})
 	b.srv = httptest.NewUnstartedServer(b)
 	// Keep net/http's "TLS handshake error" (a client that refuses the
 	// certificate) and similar noise out of test logs.
 	b.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	if tls {
+	if useTLS {
+		ca, err := newPrivateCA()
+		if err != nil {
+			t.Errorf("prefecttest %s: making a private CA: %v", b.name, err)
+			ca = nil
+		}
+		b.ca = ca
+		if ca != nil {
+			b.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.leaf}}
+		}
 		b.srv.StartTLS()
 	} else {
 		b.srv.Start()
@@ -165,14 +194,30 @@ func (b *base) RedirectTo(other string) {
 	b.redirect = other
 }
 
-// Throttle makes the server answer 429 with Retry-After: 0
-// (ThrottleRetryAfter) to any request that arrives while maxInFlight
-// requests are already being handled. Throttle(0) turns it off. Combine
-// with SetLatency to make bursts overlap.
-func (b *base) Throttle(maxInFlight int) {
+// Throttle makes the server answer 429 {"detail":"Too Many Requests"}
+// with Retry-After: retryAfter (omitted if "") to any request that arrives
+// while maxInFlight requests are already being handled, as a rate-limited
+// Prefect Cloud does. Throttle(0, "") turns it off. Combine with
+// SetLatency or HoldFirst to make bursts overlap.
+func (b *base) Throttle(maxInFlight int, retryAfter string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.maxInFlight = maxInFlight
+	b.maxInFlight, b.retryAfter = maxInFlight, retryAfter
+}
+
+// HoldFirst makes the next k requests overlap, however slowly a loaded
+// machine sends them: the ones Throttle lets through are held, unanswered,
+// until k requests have arrived (throttled ones count), or the client
+// gives up, or the test ends. With Throttle(m, ...) and k > m, at least
+// k-m requests are answered 429, on any machine.
+func (b *base) HoldFirst(k int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.holdFirst, b.arrivals = k, 0
+	b.burst = make(chan struct{})
+	if k <= 0 {
+		close(b.burst)
+	}
 }
 
 // SetLatency adds d before every answer (normal or scripted; not to
@@ -184,18 +229,26 @@ func (b *base) SetLatency(d time.Duration) {
 }
 
 // Client returns an *http.Client for this server; for the TLS variants it
-// trusts the server's certificate.
-func (b *base) Client() *http.Client { return b.srv.Client() }
+// trusts the server's private CA, and nothing else.
+func (b *base) Client() *http.Client {
+	if b.ca == nil {
+		return b.srv.Client()
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: b.ca.pool}
+	return &http.Client{Transport: tr}
+}
 
-// CertPEM returns the TLS server's certificate in PEM (nil for plain HTTP),
-// e.g. for SSL_CERT_FILE in a CLI subprocess. The certificate is valid for
-// 127.0.0.1, ::1 and example.com.
+// CertPEM returns the certificate of the TLS server's private CA in PEM
+// (nil for plain HTTP): what a client must trust, e.g. through
+// PREFECT_API_SSL_CERT_FILE or SSL_CERT_FILE in a CLI subprocess. The
+// server's own certificate, which the CA signed, is valid for 127.0.0.1,
+// ::1 and localhost.
 func (b *base) CertPEM() []byte {
-	c := b.srv.Certificate()
-	if c == nil {
+	if b.ca == nil {
 		return nil
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	return append([]byte(nil), b.ca.caPEM...)
 }
 
 // urlWithHost returns u with its host name replaced (the port kept).
@@ -223,6 +276,12 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
 func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -233,20 +292,32 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 func (b *base) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	rec := Request{
-		Method:   r.Method,
-		Path:     r.URL.Path,
-		RawQuery: r.URL.RawQuery,
-		Header:   r.Header.Clone(),
-		Body:     body,
-		Host:     r.Host,
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		RawQuery:   r.URL.RawQuery,
+		Header:     r.Header.Clone(),
+		Body:       body,
+		Host:       r.Host,
+		RemoteAddr: r.RemoteAddr,
+		Arrived:    time.Now(),
 	}
 	b.mu.Lock()
 	idx := len(b.reqs)
 	b.reqs = append(b.reqs, rec)
 	b.inFlight++
 	throttled := b.maxInFlight > 0 && b.inFlight > b.maxInFlight
+	retryAfter := b.retryAfter
 	redirect := b.redirect
 	latency := b.latency
+	var hold chan struct{}
+	if b.burst != nil && b.arrivals < b.holdFirst {
+		b.arrivals++
+		if b.arrivals == b.holdFirst {
+			close(b.burst)
+		} else if !throttled && redirect == "" {
+			hold = b.burst
+		}
+	}
 	var scripted *Response
 	if redirect == "" && !throttled && len(b.script) > 0 {
 		s := b.script[0]
@@ -260,6 +331,9 @@ func (b *base) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.mu.Lock()
 		b.inFlight--
 		b.reqs[idx].Status = sw.status
+		if sw.status != 0 {
+			b.reqs[idx].Done = time.Now()
+		}
 		b.mu.Unlock()
 	}()
 
@@ -268,9 +342,20 @@ func (b *base) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(sw, r, b.redirectLocation(redirect, r), http.StatusTemporaryRedirect)
 		return
 	case throttled:
-		sw.Header().Set("Retry-After", ThrottleRetryAfter)
+		if retryAfter != "" {
+			sw.Header().Set("Retry-After", retryAfter)
+		}
 		writeRaw(sw, http.StatusTooManyRequests, throttleBody)
 		return
+	}
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			panic(http.ErrAbortHandler)
+		case <-b.done:
+			panic(http.ErrAbortHandler)
+		}
 	}
 	if latency > 0 && !b.wait(r, latency) {
 		panic(http.ErrAbortHandler)
@@ -309,21 +394,53 @@ func (b *base) serveScripted(w http.ResponseWriter, r *http.Request, s *Response
 	if s.Reset {
 		panic(http.ErrAbortHandler)
 	}
-	if s.Status == 0 && s.Body == "" && len(s.Header) == 0 {
+	if s.Status == 0 && s.Body == "" && len(s.Header) == 0 && !s.StallBody && len(s.Echo) == 0 {
 		return false
-	}
-	for k, v := range s.Header {
-		w.Header().Set(k, v)
-	}
-	if s.Body != "" && w.Header().Get("Content-Type") == "" {
-		w.Header().Set("Content-Type", "application/json")
 	}
 	status := s.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
+	body := s.Body
+	if len(s.Echo) > 0 && body == "" {
+		var sent []string
+		for _, h := range s.Echo {
+			for _, v := range r.Header.Values(h) {
+				sent = append(sent, h+": "+v)
+			}
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(map[string]string{"detail": http.StatusText(status) + "; you sent " + strings.Join(sent, ", ")})
+		body = strings.TrimSuffix(buf.String(), "\n")
+	}
+	for k, v := range s.Header {
+		w.Header().Set(k, v)
+	}
+	if body != "" && w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	if s.StallBody {
+		if body == "" {
+			body = "[]"
+		}
+		// The whole length is announced, half is sent: the client has
+		// its headers and waits for the rest.
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body[:len(body)/2])
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+		case <-b.done:
+		}
+		panic(http.ErrAbortHandler)
+	}
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, s.Body)
+	_, _ = io.WriteString(w, body)
 	return true
 }
 

@@ -24,6 +24,8 @@ import (
 //	list:   query { secret_names }  → {"data": {"secret_names": ["A", ...]}} (sorted)
 //	set:    mutation($input: set_secret_input!) { set_secret(input: $input) { success } }
 //	        variables {"input": {"name": "A", "value": <any JSON>}} → {"data": {"set_secret": {"success": true}}}
+//	tenant: query { auth_info { tenant_id } } → {"data": {"auth_info": {"tenant_id": <WithTenant's id, else DefaultTenantID>}}}
+//	        (Prefect 1.4.1's client asks it when no tenant is set; it needs no tenant header)
 //	delete: mutation($name: String!) { delete_secret(input: {name: $name}) { success } }
 //	        → {"data": {"delete_secret": {"success": true}}}; for a missing name (a guess: PREFECT.md
 //	        does not say) {"data": {"delete_secret": null}, "errors": [{"message": "No value found for
@@ -65,6 +67,10 @@ func WithV1APIKey(key string) V1Option { return func(c *v1config) { c.apiKey = k
 
 // WithTenant requires X-PREFECT-TENANT-ID: id.
 func WithTenant(id string) V1Option { return func(c *v1config) { c.tenant = id } }
+
+// DefaultTenantID is the tenant auth_info answers when WithTenant is not
+// given: the API key's own tenant.
+const DefaultTenantID = "5f0d8bd0-1f6b-4bd3-9d4e-60b3c5a1e0aa"
 
 // V1NotFound is the message of Prefect 1 Cloud's error for a missing secret.
 const V1NotFound = "No value found for the requested key"
@@ -186,6 +192,20 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeRaw(w, http.StatusOK, `{"errors":[{"message":"Unauthenticated","path":null,"extensions":{"code":"UNAUTHENTICATED"}}],"data":null}`)
 		return
 	}
+	m, ok := object(body)
+	if !ok {
+		s.invalidQuery(w, r, "the body is not a JSON object")
+		return
+	}
+	if s.isAuthInfo(m) {
+		// The key's own tenant: asked before any tenant is known.
+		tenant := s.cfg.tenant
+		if tenant == "" {
+			tenant = DefaultTenantID
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"auth_info": map[string]any{"tenant_id": tenant}}})
+		return
+	}
 	if s.cfg.tenant != "" {
 		switch got := r.Header.Get("X-Prefect-Tenant-Id"); {
 		case got == "":
@@ -197,11 +217,6 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 	}
 
-	m, ok := object(body)
-	if !ok {
-		s.invalidQuery(w, r, "the body is not a JSON object")
-		return
-	}
 	if p := checkKeys("body", m, []string{"query"}, "variables", "operationName"); p != "" {
 		s.invalidQuery(w, r, "%s", p)
 		return
@@ -285,6 +300,33 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	default:
 		s.invalidQuery(w, r, "not an operation Prefect's client sends (secret_value reads, secret_names, set_secret, delete_secret): %s", op.summary())
 	}
+}
+
+// isAuthInfo says whether the body is exactly the auth_info query, with
+// no variables (null or "{}" or "null" text).
+func (s *V1) isAuthInfo(m map[string]json.RawMessage) bool {
+	var query string
+	if json.Unmarshal(m["query"], &query) != nil {
+		return false
+	}
+	op, err := parseGraphQL(query)
+	if err != nil || op.kind != "query" || len(op.fields) != 1 || len(op.varOrder) != 0 {
+		return false
+	}
+	f := op.fields[0]
+	if f.name != "auth_info" || f.alias != "" || len(f.args) != 0 || len(f.sel) != 1 || f.sel[0].name != "tenant_id" || f.sel[0].hasSel {
+		return false
+	}
+	if raw, has := m["variables"]; has && jsonKind(raw) != "null" {
+		var text string
+		if json.Unmarshal(raw, &text) != nil {
+			return false
+		}
+		if t := strings.TrimSpace(text); t != "null" && t != "{}" {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *V1) read(w http.ResponseWriter, op *gqlOp, vars map[string]json.RawMessage) {

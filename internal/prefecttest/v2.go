@@ -1,7 +1,9 @@
 package prefecttest
 
 import (
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,21 +25,39 @@ import (
 //	POST   /block_documents/                                  201 the new document (value obfuscated, as Prefect answers), 409 if it exists
 //	PATCH  /block_documents/{id}                              204, or 404 {"detail":"Block document not found"}
 //	DELETE /block_documents/{id}                              204, or 404 {"detail":"Block document not found"}
+//	GET    /csrf-token?client={id}                            200 a CSRF token (WithCSRF); else 422 {"detail":"CSRF protection is disabled."}
+//	                                                          (404 WithoutCSRFRoute, as servers before CSRF support)
 //
 // Checks, each reported with T.Errorf: the path (unknown → 404
 // {"detail":"Not Found"}; /block_documents without the slash → 307 to it,
 // as FastAPI does; wrong method → 405), the query (only include_secrets on
 // the read by name; anything else is reported and ignored, as FastAPI
-// ignores it), Content-Type: application/json on bodies, no body on GET and
-// DELETE, the body's fields (unknown, missing or ill-typed → 422 in Prefect's
-// validation shape, see below), that the block type and schema ids are the
-// ones this server handed out (else 409, Prefect's foreign-key conflict),
-// block names matching ^[a-z0-9-]+$ (→ 422), the filter's block_types being
-// exactly {"slug": {"any_": ["secret"]}}, PATCH's merge_existing_data being
-// false, and a well-formed X-PREFECT-API-VERSION when sent (→ 400).
+// ignores it), a Content-Type other than application/json on bodies (→ 422;
+// none at all is taken as JSON, as Prefect's server does for older
+// clients), no body on GET and DELETE, the body's fields (missing or
+// ill-typed → 422 in Prefect's validation shape, see below; unknown ones
+// too where Prefect's models forbid extra fields, and reported but ignored
+// at a filter's top level, where FastAPI ignores them), that the block type
+// and schema ids are the ones this server handed out (else 409, Prefect's
+// foreign-key conflict), block names matching ^[a-z0-9-]+$ (→ 422), a
+// filter's block_types, when sent, naming the Secret type, and a
+// well-formed X-PREFECT-API-VERSION when sent (→ 400).
+//
+// Lenient as Prefect's server is, and not reported: a filter without
+// block_types (every block document), with Prefect's own client's
+// block_schema_type, or with null limit or offset; a schema filter without
+// block_schemas (every schema); a PATCH without merge_existing_data (true,
+// Prefect's default: a Secret's data is {"value"}, so the value is
+// replaced all the same); a PATCH whose value is "********" (Prefect's
+// mask) keeps the old value, as the server does, and answers 204.
 //
 // Not reported (answered as Prefect would, for the client to handle): a
-// missing or wrong credential (401), WithForbidden (403), an unknown
+// missing or wrong credential (401), WithForbidden (403), a change request
+// (POST, PUT, PATCH, DELETE) without a valid CSRF token WithCSRF (403
+// {"detail": "Missing CSRF token."}, "Missing client identifier." or
+// "Invalid CSRF token or client identifier.", checked before the
+// credential, as Prefect's middleware is), a request without a header
+// WithRequiredHeader wants (401, as an authenticating proxy), an unknown
 // document name or id (404), an existing name (409), a filter limit above
 // the page limit (422 {"detail": "Invalid limit: must be less than or equal
 // to 200."}), a read without include_secrets=true (value "********").
@@ -59,14 +79,24 @@ type V2 struct {
 
 	smu  sync.Mutex
 	docs map[string]*v2doc // by name
+	// csrf are the CSRF tokens handed out, by client id.
+	csrf map[string]csrfToken
+}
+
+type csrfToken struct {
+	token   string
+	expires time.Time
 }
 
 type v2config struct {
-	apiKey     string
-	authString string
-	forbidden  bool
-	cloud      bool
-	pageLimit  int
+	apiKey      string
+	authString  string
+	forbidden   bool
+	cloud       bool
+	pageLimit   int
+	csrf        bool
+	noCSRFRoute bool
+	required    http.Header
 }
 
 // V2Option configures NewV2.
@@ -90,6 +120,30 @@ func WithForbidden() V2Option { return func(c *v2config) { c.forbidden = true } 
 // WithCloudPath serves the API under /api/accounts/<uuid>/workspaces/<uuid>,
 // as Prefect Cloud does.
 func WithCloudPath() V2Option { return func(c *v2config) { c.cloud = true } }
+
+// WithCSRF turns on Prefect's CSRF protection
+// (PREFECT_SERVER_CSRF_PROTECTION_ENABLED): POST, PUT, PATCH and DELETE
+// need the Prefect-Csrf-Token and Prefect-Csrf-Client headers of a token
+// from GET /csrf-token?client=<id>, valid for an hour.
+func WithCSRF() V2Option { return func(c *v2config) { c.csrf = true } }
+
+// WithoutCSRFRoute makes the server one from before CSRF support: GET
+// /csrf-token is 404 {"detail":"Not Found"}.
+func WithoutCSRFRoute() V2Option { return func(c *v2config) { c.noCSRFRoute = true } }
+
+// WithRequiredHeader puts the server behind an authenticating proxy that
+// wants header name with exactly value on every request (as users reach
+// one with PREFECT_CLIENT_CUSTOM_HEADERS): without it, 401
+// {"detail":"Unauthorized: the proxy wants header <name>"}. May be given
+// several times.
+func WithRequiredHeader(name, value string) V2Option {
+	return func(c *v2config) {
+		if c.required == nil {
+			c.required = http.Header{}
+		}
+		c.required.Set(name, value)
+	}
+}
 
 // WithPageLimit sets PREFECT_API_DEFAULT_LIMIT (default 200): a filter's
 // default limit, and its maximum (a larger limit is a 422).
@@ -119,7 +173,7 @@ func NewV2TLS(t T, opts ...V2Option) *V2 {
 }
 
 func newV2(t T, tls bool, opts []V2Option) *V2 {
-	s := &V2{docs: map[string]*v2doc{}}
+	s := &V2{docs: map[string]*v2doc{}, csrf: map[string]csrfToken{}}
 	s.cfg.pageLimit = 200
 	for _, o := range opts {
 		o(&s.cfg)
@@ -237,6 +291,14 @@ func (s *V2) DeleteBlock(name string) {
 	delete(s.docs, name)
 }
 
+// ExpireCSRFTokens makes every CSRF token handed out so far invalid, as
+// when they outlive PREFECT_SERVER_CSRF_TOKEN_EXPIRATION.
+func (s *V2) ExpireCSRFTokens() {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	s.csrf = map[string]csrfToken{}
+}
+
 // Count returns how many requests had this method and this path after the
 // API base, e.g. Count("POST", "/block_documents/filter").
 func (s *V2) Count(method, pathSuffix string) int {
@@ -260,6 +322,17 @@ var (
 const Obfuscated = "********"
 
 func (s *V2) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	for name, want := range s.cfg.required {
+		if got := r.Header.Values(name); len(got) != 1 || got[0] != want[0] {
+			detail(w, http.StatusUnauthorized, "Unauthorized: the proxy wants header "+name)
+			return
+		}
+	}
+	// Prefect's CSRF middleware wraps the whole app: it answers before
+	// routing and before the credential is checked.
+	if s.cfg.csrf && !s.csrfPasses(w, r) {
+		return
+	}
 	path := r.URL.EscapedPath()
 	rel, under := strings.CutPrefix(path, s.basePath)
 	if !under || (rel != "" && !strings.HasPrefix(rel, "/")) {
@@ -285,6 +358,14 @@ func (s *V2) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	case rel == "/health":
 		if s.route(w, r, body, "GET", "") {
 			writeRaw(w, http.StatusOK, "true")
+		}
+	case rel == "/csrf-token":
+		if s.cfg.noCSRFRoute {
+			detail(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		if s.route(w, r, body, "GET", "client") {
+			s.csrfToken(w, r)
 		}
 	case rel == "/block_types/slug/secret":
 		if s.route(w, r, body, "GET", "") {
@@ -382,8 +463,10 @@ func (s *V2) route(w http.ResponseWriter, r *http.Request, body []byte, method, 
 			s.errorf(r, "unexpected request body on %s", method)
 		}
 	default:
-		if !isJSONContentType(r.Header.Get("Content-Type")) {
-			s.errorf(r, "Content-Type is %q, want application/json", r.Header.Get("Content-Type"))
+		// Prefect's server takes a body without Content-Type as JSON
+		// (older clients sent none).
+		if ct := r.Header.Get("Content-Type"); !isJSONContentType(ct) && !(ct == "" && len(body) > 0) {
+			s.errorf(r, "Content-Type is %q, want application/json", ct)
 			s.invalid(w, body, []any{"body"}, "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")
 			return false
 		}
@@ -547,7 +630,7 @@ func (s *V2) limitOffset(w http.ResponseWriter, r *http.Request, body []byte, m 
 		}
 		limit = n
 	}
-	if raw, has := m["offset"]; has {
+	if raw, has := m["offset"]; has && jsonKind(raw) != "null" {
 		n, isInt := integer(raw)
 		if !isInt || n < 0 {
 			s.bad(w, r, body, "offset", "offset is not an integer >= 0")
@@ -575,41 +658,45 @@ func (s *V2) filterSchemas(w http.ResponseWriter, r *http.Request, body []byte) 
 		s.bad(w, r, body, "", "the body is not a JSON object")
 		return
 	}
-	if p := checkKeys("body", m, []string{"block_schemas"}, "limit", "offset"); p != "" {
-		s.bad(w, r, body, "", p)
-		return
-	}
-	bs, ok := object(m["block_schemas"])
-	if !ok {
-		s.bad(w, r, body, "block_schemas", "block_schemas is not an object")
-		return
-	}
-	if p := checkKeys("block_schemas", bs, []string{"block_type_id"}); p != "" {
-		s.bad(w, r, body, "block_schemas", p)
-		return
-	}
-	bt, ok := object(bs["block_type_id"])
-	if !ok {
-		s.bad(w, r, body, "block_schemas.block_type_id", "block_schemas.block_type_id is not an object")
-		return
-	}
-	if p := checkKeys("block_schemas.block_type_id", bt, []string{"any_"}); p != "" {
-		s.bad(w, r, body, "block_schemas.block_type_id", p)
-		return
-	}
-	ids, ok := stringList(bt["any_"])
-	if !ok {
-		s.bad(w, r, body, "block_schemas.block_type_id.any_", "block_schemas.block_type_id.any_ is not a list of strings")
-		return
-	}
-	matches := false
-	for _, id := range ids {
-		if !uuidRE.MatchString(id) {
-			s.bad(w, r, body, "block_schemas.block_type_id.any_", fmt.Sprintf("block type id %q is not a UUID", id))
+	s.unknownTopLevel(r, m, "block_schemas", "limit", "offset")
+	// Without block_schemas (or with null) Prefect lists every schema.
+	matches := true
+	if raw, has := m["block_schemas"]; has && jsonKind(raw) != "null" {
+		bs, ok := object(raw)
+		if !ok {
+			s.bad(w, r, body, "block_schemas", "block_schemas is not an object")
 			return
 		}
-		if strings.EqualFold(id, s.typeID) {
-			matches = true
+		if p := checkKeys("block_schemas", bs, []string{"block_type_id"}); p != "" {
+			s.bad(w, r, body, "block_schemas", p)
+			return
+		}
+		bt, ok := object(bs["block_type_id"])
+		if !ok {
+			s.bad(w, r, body, "block_schemas.block_type_id", "block_schemas.block_type_id is not an object")
+			return
+		}
+		if p := checkKeys("block_schemas.block_type_id", bt, []string{"any_"}); p != "" {
+			s.bad(w, r, body, "block_schemas.block_type_id", p)
+			return
+		}
+		ids, ok := stringList(bt["any_"])
+		if !ok {
+			s.bad(w, r, body, "block_schemas.block_type_id.any_", "block_schemas.block_type_id.any_ is not a list of strings")
+			return
+		}
+		matches = false
+		for _, id := range ids {
+			if !uuidRE.MatchString(id) {
+				s.bad(w, r, body, "block_schemas.block_type_id.any_", fmt.Sprintf("block type id %q is not a UUID", id))
+				return
+			}
+			if strings.EqualFold(id, s.typeID) {
+				matches = true
+			}
+		}
+		if !matches {
+			s.errorf(r, "block_type_id.any_ %q does not hold the Secret block type's id %s (from GET /block_types/slug/secret)", ids, s.typeID)
 		}
 	}
 	limit, offset, ok := s.limitOffset(w, r, body, m)
@@ -621,10 +708,28 @@ func (s *V2) filterSchemas(w http.ResponseWriter, r *http.Request, body []byte) 
 		for _, sc := range page(s.schemas, limit, offset) {
 			out = append(out, s.schemaJSON(sc))
 		}
-	} else {
-		s.errorf(r, "block_type_id.any_ %q does not hold the Secret block type's id %s (from GET /block_types/slug/secret)", ids, s.typeID)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// unknownTopLevel reports a filter body's top-level fields outside known:
+// FastAPI ignores them, so the server answers as if they were not there,
+// which a client sending them surely did not mean.
+func (s *V2) unknownTopLevel(r *http.Request, m map[string]json.RawMessage, known ...string) {
+	ok := map[string]bool{}
+	for _, k := range known {
+		ok[k] = true
+	}
+	var extra []string
+	for k := range m {
+		if !ok[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		s.errorf(r, "body: unexpected field %q (Prefect's server ignores it)", k)
+	}
 }
 
 var blockDocumentSorts = map[string]bool{"NAME_ASC": true, "NAME_DESC": true, "BLOCK_TYPE_AND_NAME_ASC": true}
@@ -635,33 +740,43 @@ func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.bad(w, r, body, "", "the body is not a JSON object")
 		return
 	}
-	if p := checkKeys("body", m, []string{"block_types"}, "block_documents", "include_secrets", "limit", "offset", "sort"); p != "" {
-		s.bad(w, r, body, "", p)
-		return
-	}
-	// block_types: exactly {"slug": {"any_": ["secret"]}}.
-	bt, ok := object(m["block_types"])
-	if !ok {
-		s.bad(w, r, body, "block_types", "block_types is not an object")
-		return
-	}
-	if p := checkKeys("block_types", bt, []string{"slug"}); p != "" {
-		s.bad(w, r, body, "block_types", p)
-		return
-	}
-	slug, ok := object(bt["slug"])
-	if !ok {
-		s.bad(w, r, body, "block_types.slug", "block_types.slug is not an object")
-		return
-	}
-	if p := checkKeys("block_types.slug", slug, []string{"any_"}); p != "" {
-		s.bad(w, r, body, "block_types.slug", p)
-		return
-	}
-	slugs, ok := stringList(slug["any_"])
-	if !ok || len(slugs) != 1 || slugs[0] != "secret" {
-		s.bad(w, r, body, "block_types.slug.any_", fmt.Sprintf("block_types.slug.any_ is %s, want [\"secret\"]", slug["any_"]))
-		return
+	// block_schema_type is sent by Prefect's own client and ignored by its
+	// server; block_schemas is a filter this fake does not apply.
+	s.unknownTopLevel(r, m, "block_types", "block_documents", "block_schemas", "block_schema_type", "include_secrets", "limit", "offset", "sort")
+	// block_types: optional; when sent, {"slug": {"any_": [...]}} naming
+	// the Secret type (every document here is a Secret block).
+	secretType := true
+	if raw, has := m["block_types"]; has && jsonKind(raw) != "null" {
+		bt, ok := object(raw)
+		if !ok {
+			s.bad(w, r, body, "block_types", "block_types is not an object")
+			return
+		}
+		if p := checkKeys("block_types", bt, []string{"slug"}); p != "" {
+			s.bad(w, r, body, "block_types", p)
+			return
+		}
+		slug, ok := object(bt["slug"])
+		if !ok {
+			s.bad(w, r, body, "block_types.slug", "block_types.slug is not an object")
+			return
+		}
+		if p := checkKeys("block_types.slug", slug, []string{"any_"}); p != "" {
+			s.bad(w, r, body, "block_types.slug", p)
+			return
+		}
+		slugs, ok := stringList(slug["any_"])
+		if !ok {
+			s.bad(w, r, body, "block_types.slug.any_", "block_types.slug.any_ is not a list of strings")
+			return
+		}
+		secretType = false
+		for _, sl := range slugs {
+			secretType = secretType || sl == "secret"
+		}
+		if !secretType || len(slugs) != 1 {
+			s.errorf(r, "block_types.slug.any_ is %s, want [\"secret\"]", slug["any_"])
+		}
 	}
 	// block_documents: optional name.any_ and is_anonymous.eq_.
 	var names map[string]bool
@@ -740,7 +855,7 @@ func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
 	defer s.smu.Unlock()
 	var match []*v2doc
 	for n, d := range s.docs {
-		if names == nil || names[n] {
+		if secretType && (names == nil || names[n]) {
 			match = append(match, d)
 		}
 	}
@@ -836,7 +951,7 @@ func (s *V2) update(w http.ResponseWriter, r *http.Request, body []byte, id stri
 		s.bad(w, r, body, "", "the body is not a JSON object")
 		return
 	}
-	if p := checkKeys("body", m, []string{"data", "merge_existing_data"}, "block_schema_id"); p != "" {
+	if p := checkKeys("body", m, []string{"data"}, "merge_existing_data", "block_schema_id"); p != "" {
 		s.bad(w, r, body, "", p)
 		return
 	}
@@ -845,10 +960,10 @@ func (s *V2) update(w http.ResponseWriter, r *http.Request, body []byte, id stri
 		s.bad(w, r, body, "data", p)
 		return
 	}
-	switch string(m["merge_existing_data"]) {
-	case "false":
-	case "true":
-		s.errorf(r, "merge_existing_data is true: a Secret's data must be replaced, not merged")
+	// merge_existing_data defaults to true: the new data is merged into
+	// the old, which for a Secret's {"value"} replaces the value too.
+	switch raw, has := m["merge_existing_data"]; {
+	case !has, string(raw) == "false", string(raw) == "true":
 	default:
 		s.bad(w, r, body, "merge_existing_data", "merge_existing_data is not a boolean")
 		return
@@ -869,6 +984,11 @@ func (s *V2) update(w http.ResponseWriter, r *http.Request, body []byte, id stri
 	defer s.smu.Unlock()
 	for _, d := range s.docs {
 		if d.id == id {
+			// Prefect keeps the old secret when it is sent back as its own
+			// mask: a client posting what it read without include_secrets.
+			if k := jsonKind(d.value); string(value) == `"`+Obfuscated+`"` && k != "object" && k != "null" {
+				value = d.value
+			}
 			d.value = append(json.RawMessage(nil), value...)
 			d.updated = timestamp(time.Now())
 			if schemaID != "" {
@@ -892,4 +1012,64 @@ func (s *V2) delete(w http.ResponseWriter, id string) {
 		}
 	}
 	detail(w, http.StatusNotFound, "Block document not found")
+}
+
+// csrfPasses is Prefect's CsrfMiddleware: a change request needs a token
+// this server handed to the client it names. False if it answered 403.
+func (s *V2) csrfPasses(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case "POST", "PUT", "PATCH", "DELETE":
+	default:
+		return true
+	}
+	token, client := r.Header.Values("Prefect-Csrf-Token"), r.Header.Values("Prefect-Csrf-Client")
+	if len(token) == 0 {
+		detail(w, http.StatusForbidden, "Missing CSRF token.")
+		return false
+	}
+	if len(client) == 0 {
+		detail(w, http.StatusForbidden, "Missing client identifier.")
+		return false
+	}
+	s.smu.Lock()
+	t, ok := s.csrf[client[0]]
+	s.smu.Unlock()
+	if !ok || time.Now().After(t.expires) || t.token != token[0] {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		detail(w, http.StatusForbidden, "Invalid CSRF token or client identifier.")
+		return false
+	}
+	return true
+}
+
+// csrfToken answers GET /csrf-token?client=<id> as Prefect's
+// create_csrf_token: a new token for the client, replacing its old one.
+func (s *V2) csrfToken(w http.ResponseWriter, r *http.Request) {
+	if !s.cfg.csrf {
+		detail(w, http.StatusUnprocessableEntity, "CSRF protection is disabled.")
+		return
+	}
+	client := r.URL.Query().Get("client")
+	if client == "" {
+		s.errorf(r, "no client query parameter")
+		s.invalid(w, nil, []any{"query", "client"}, "Field required", "missing")
+		return
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	now := time.Now()
+	t := csrfToken{token: hex.EncodeToString(b[:]), expires: now.Add(time.Hour)}
+	s.smu.Lock()
+	s.csrf[client] = t
+	s.smu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id":         newUUID(),
+		"created":    timestamp(now),
+		"updated":    timestamp(now),
+		"token":      t.token,
+		"client":     client,
+		"expiration": timestamp(t.expires),
+	})
 }

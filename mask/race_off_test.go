@@ -1,0 +1,5 @@
+//go:build !race
+
+package mask_test
+
+const raceOn = false
