@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +39,10 @@ type userTerminal struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 
+	// initial is the terminal's settings before the shell started: read
+	// later, they may be what a started exec made them.
+	initial unix.Termios
+
 	mu    sync.Mutex
 	shown bytes.Buffer
 }
@@ -48,11 +53,26 @@ func startTerminal(t *testing.T, bin, dir string, env []string, script string) *
 	t.Helper()
 	cmd := exec.Command("sh", "-c", script, bin)
 	cmd.Env, cmd.Dir = env, dir
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &userTerminal{t: t, dir: dir, ptmx: ptmx, cmd: cmd, done: make(chan struct{})}
+	initial, err := unix.IoctlGetTermios(int(ptmx.Fd()), unix.TCGETS)
+	if err == nil {
+		err = pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 80})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As pty.Start: the shell leads a new session on the terminal.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	err = cmd.Start()
+	tty.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &userTerminal{t: t, dir: dir, ptmx: ptmx, cmd: cmd, done: make(chan struct{}), initial: *initial}
 	go func() {
 		defer close(u.done)
 		b := make([]byte, 4096)
@@ -129,6 +149,34 @@ func (u *userTerminal) file(name string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// release writes a line to the FIFO name, once its reader has it open.
+func (u *userTerminal) release(name string) {
+	u.t.Helper()
+	path := filepath.Join(u.dir, name)
+	var f *os.File
+	u.eventually(func() bool {
+		var err error
+		f, err = os.OpenFile(path, os.O_WRONLY|unix.O_NONBLOCK, 0)
+		return err == nil
+	}, func() string { return "nothing reads " + name })
+	defer f.Close()
+	if _, err := f.WriteString("go\n"); err != nil {
+		u.t.Fatal(err)
+	}
+}
+
+// writeChildScript writes suspendChild as child.sh in dir, and the FIFO it
+// waits on.
+func writeChildScript(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "child.sh"), []byte(suspendChild), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(filepath.Join(dir, "go"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (u *userTerminal) touch(name string) {
 	u.t.Helper()
 	if err := os.WriteFile(filepath.Join(u.dir, name), []byte("x\n"), 0o644); err != nil {
@@ -141,6 +189,9 @@ func (u *userTerminal) files() string {
 	entries, _ := os.ReadDir(u.dir)
 	var b strings.Builder
 	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue // a FIFO would block the read
+		}
 		data, _ := os.ReadFile(filepath.Join(u.dir, e.Name()))
 		if len(data) > 200 {
 			data = data[:200]
@@ -274,7 +325,7 @@ func TestExecTerminalModes(t *testing.T) {
 				run = "{ trap : INT; " + run + "; echo $? > status; } | sh reader.sh"
 			}
 			term := startTerminal(t, bin, dir, env, "set -m\nstty -g > before\n"+run+"\nstty -g > after\n")
-			initial := term.termios()
+			initial := term.initial
 			term.file("ready")
 			during := term.termios()
 
@@ -321,8 +372,8 @@ func TestExecTerminalModes(t *testing.T) {
 			if before, after := term.file("before"), term.file("after"); before != after {
 				t.Errorf("the terminal's settings changed: before %s, after %s", before, after)
 			}
-			if !sameMode(term.termios(), initial) {
-				t.Error("the terminal's settings at the end differ from those at the start")
+			if end := term.termios(); !sameMode(end, initial) {
+				t.Errorf("the terminal's settings at the end differ from those at the start:\n start %+v\n end   %+v", initial, end)
 			}
 			screen := term.screen()
 			if i := bareNewline(screen); i >= 0 {
@@ -336,11 +387,14 @@ func TestExecTerminalModes(t *testing.T) {
 }
 
 // suspendChild is the command of TestExecCtrlZ: it says ready, then waits
-// for the file go; then it shows the size of the terminal its stderr is
-// on, and ends.
+// for a line on the FIFO go (see writeChildScript); then it shows the
+// size of the terminal its stderr is on, and ends. It waits in read, not
+// in a loop of sleeps: dash starts sleep with vfork, and a Ctrl-Z that
+// stops the new sleep before it execs leaves dash in the kernel's vfork
+// wait (state D), never stopped, with or without prefect-secrets.
 const suspendChild = `echo $$ > child
 echo "ready $V"
-while [ ! -e go ]; do sleep 0.05; done
+read go < go
 echo "size $(stty size <&2)"
 echo "done $V"
 `
@@ -367,9 +421,7 @@ func TestExecCtrlZ(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bin, dir, env := maskEnv(t)
-			if err := os.WriteFile(filepath.Join(dir, "child.sh"), []byte(suspendChild), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			writeChildScript(t, dir)
 			term := startTerminal(t, bin, dir, env, `set -m
 stty -g > before
 "$0" exec -s V -- sh child.sh`+tc.redirect+`
@@ -380,7 +432,7 @@ fg
 echo $? > status
 stty -g > after
 `)
-			initial := term.termios()
+			initial := term.initial
 			term.eventually(func() bool { return strings.Contains(term.screen(), "ready <prefect-secret:V>") },
 				func() string { return "the command did not start" })
 			child := atoi(t, term.file("child"))
@@ -427,7 +479,7 @@ stty -g > after
 				term.eventually(func() bool { return isRaw(term.termios()) },
 					func() string { return "after fg the terminal is not raw again" })
 			}
-			term.touch("go")
+			term.release("go")
 			if got := term.file("status"); got != "0" {
 				t.Errorf("after fg the job ended with %s, want 0", got)
 			}
@@ -457,9 +509,7 @@ stty -g > after
 // nothing to continue it.
 func TestExecCtrlZWithoutJobControl(t *testing.T) {
 	bin, dir, env := maskEnv(t)
-	if err := os.WriteFile(filepath.Join(dir, "child.sh"), []byte(suspendChild), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeChildScript(t, dir)
 	term := startTerminal(t, bin, dir, env, `"$0" exec -s V -- sh child.sh
 echo $? > status
 `)
@@ -471,7 +521,7 @@ echo $? > status
 	// cannot end before go exists), and must not stay stopped.
 	term.eventually(func() bool { return strings.Contains(term.screen(), "^Z") },
 		func() string { return "Ctrl-Z did not reach the command's terminal" })
-	term.touch("go")
+	term.release("go")
 	if got := term.file("status"); got != "0" {
 		s, _ := procState(child)
 		t.Errorf("exec ended with %s (the command in state %q), want 0", got, s)

@@ -174,13 +174,14 @@ func readFileIfAny(path string) string {
 	return string(b)
 }
 
-// TestMaskPromptWithoutNewline: a prompt printed without a newline shows
-// within the idle time, although its tail ("word: ") could be the start
-// of the secret and is held back at first; on a terminal and through pipes.
-// The child waits for a line before it prompts, so the time is measured
-// from our input.
+// TestMaskPromptWithoutNewline: a prompt printed without a newline shows,
+// although its tail ("word: ") could be the start of the secret and is
+// held back at first; on a terminal and through pipes. The child then
+// waits for an answer, which is typed only once the prompt shows: nothing
+// else would ever release it. (How soon it shows, 30 ms of idle output, is
+// measured in bench/latency, not here.)
 func TestMaskPromptWithoutNewline(t *testing.T) {
-	const within = 300 * time.Millisecond
+	const patience = 30 * time.Second
 	script := `read go; printf 'Password: '; read answer; echo "answer: $answer, secret: $V"`
 
 	t.Run("pty", func(t *testing.T) {
@@ -193,13 +194,8 @@ func TestMaskPromptWithoutNewline(t *testing.T) {
 		}
 		defer ptmx.Close()
 		s := &screen{t: t, f: ptmx}
-		time.Sleep(200 * time.Millisecond) // let it start and wait for a line
-		start := time.Now()
 		io.WriteString(ptmx, "go\r")
-		s.waitFor("Password: ", within+10*time.Second)
-		if took := time.Since(start); took > within {
-			t.Fatalf("the prompt showed %v after the input, want within %v", took, within)
-		}
+		s.waitFor("Password: ", patience)
 		io.WriteString(ptmx, "hello\r")
 		out := s.rest()
 		if ws := waitExit(t, cmd); ws.ExitStatus() != 0 {
@@ -229,13 +225,8 @@ func TestMaskPromptWithoutNewline(t *testing.T) {
 		}
 		w.Close()
 		s := &screen{t: t, f: r}
-		time.Sleep(200 * time.Millisecond)
-		start := time.Now()
 		io.WriteString(stdin, "go\n")
-		s.waitFor("Password: ", within+10*time.Second)
-		if took := time.Since(start); took > within {
-			t.Fatalf("the prompt showed %v after the input, want within %v", took, within)
-		}
+		s.waitFor("Password: ", patience)
 		io.WriteString(stdin, "hello\n")
 		stdin.Close()
 		out := s.rest()
