@@ -57,6 +57,8 @@ Exit codes:
   73   already exists: set without --force on a name that is there, export
        or inject -o without --force on a file that is there; or an output
        file cannot be written
+  74   exec: the command's output could not be written (its own non-zero
+       status wins)
   77   permission or authentication denied
   78   bad configuration (e.g. a broken Prefect config file)
   exec returns its command's exit status; 126 when the command cannot be

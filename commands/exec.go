@@ -60,9 +60,12 @@ error lists every missing name.
 Then it runs COMMAND with every injected value masked in its stdout and
 stderr: each occurrence (each line of a multi-line value, and its base64,
 URL and JSON-string encodings too) becomes <prefect-secret:NAME>, as the
-output flows. When stdout or stderr is a terminal, COMMAND gets a
-pseudo-terminal of its own, so colours, prompts, line editing, the window
-size and job control keep working. Signals sent to prefect-secrets reach
+output flows. When stdin and stdout are a terminal, COMMAND gets a
+pseudo-terminal of its own: colours, line editing, the window size, Ctrl-C
+and Ctrl-Z work as without prefect-secrets. When only stdout or stderr is
+a terminal, that stream goes through a pseudo-terminal (isatty holds,
+colours stay) and the terminal is left as it is, so exec ... | less gets
+its keys. Signals sent to prefect-secrets reach
 COMMAND once, and COMMAND's exit status (or the signal that killed it) is
 prefect-secrets' own. Values shorter than --mask-min bytes are not masked,
 with a warning naming them.
