@@ -283,19 +283,9 @@ func jsonable(v any) any {
 			return fmt.Sprint(x)
 		}
 		return x
-	case time.Time:
-		// The TOML library marks local dates and times by their zone's
-		// name; they have no offset, so none is added.
-		switch x.Location().String() {
-		case "date-local":
-			return x.Format(time.DateOnly)
-		case "time-local":
-			return x.Format("15:04:05.999999999")
-		case "datetime-local":
-			return x.Format("2006-01-02T15:04:05.999999999")
-		}
+	case time.Time: // an offset date-time
 		return x.Format(time.RFC3339Nano)
-	case fmt.Stringer: // toml.LocalDate, LocalTime, LocalDatetime
+	case fmt.Stringer: // toml.LocalDate, LocalTime, LocalDateTime: no offset, none added
 		return x.String()
 	}
 	return v

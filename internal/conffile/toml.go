@@ -4,26 +4,25 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // MaxDepth bounds how deep a TOML document may nest: the components of a
 // table header and of a key, plus arrays and inline tables. Prefect's own
 // files nest 3 to 5 levels and a busy pyproject.toml about 10.
 //
-// The TOML parser (github.com/BurntSushi/toml) keeps, for every key, the
-// whole key path above it as text, and for every table it creates on the
-// way the path to that table: its memory grows with the square of the
-// depth, for each key. 20 KB of nested inline tables took 7 GB, and 2 MB
-// of nested arrays 865 MB of stack.
+// TOML parsers recurse into nested arrays and inline tables, and some keep,
+// for every key, the whole key path above it: their memory grows with the
+// depth, or its square, for each key. With github.com/BurntSushi/toml, the
+// parser this project used first, 20 KB of nested inline tables took 7 GB,
+// and 2 MB of nested arrays 865 MB of stack. The bounds here are the
+// parser's own business no longer: no document that passes them is deep.
 const MaxDepth = 32
 
 // maxWork bounds the parser's work on the whole document: each key, table
 // header and inline table costs the square of its depth, each array its
 // depth. Prefect's own pyproject.toml, a large one, costs 1,848 and its
-// Prefect 1 config.toml 659. At this bound the costliest documents (many
-// short distinct headers two or three levels deep) took 82 MB and half a
-// second to parse; without it, 1 MiB of 12-level headers took 270 MB.
+// Prefect 1 config.toml 659.
 const maxWork = 1 << 18
 
 // SyntaxError is a TOML document that does not parse, or nests deeper
@@ -55,12 +54,16 @@ func ParseTOML(data []byte) (map[string]any, error) {
 		return nil, err
 	}
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &SyntaxError{Line: pe.Position.Line, Col: pe.Position.Col}
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			line, col := de.Position()
+			return nil, &SyntaxError{Line: line, Col: col}
 		}
 		return nil, &SyntaxError{}
+	}
+	if doc == nil {
+		doc = map[string]any{}
 	}
 	return doc, nil
 }
