@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,13 +42,34 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	programs := map[string]func(){
 		"prefect-secrets": func() { os.Exit(run(os.Args)) },
 		"exits":           exitsMain,
 		"ptyrun":          ptyrunMain,
 		"unprivileged":    unprivilegedMain,
 		"waitreadergone":  waitReaderGoneMain,
-	})
+	}
+	if _, isProgram := programs[filepath.Base(os.Args[0])]; !isProgram {
+		unignoreSignals()
+	}
+	testscript.Main(m, programs)
+}
+
+// unignoreSignals gives the processes the tests start the default action
+// for the signals the tests send, when the test run was started with them
+// ignored: under nohup (HUP), or as a background job of a script (INT and
+// QUIT). An ignored signal is inherited, and a shell cannot trap a signal
+// ignored at its start, so the signal tests would fail for the runner's
+// reasons, not the tool's. Caught here, the signals reset to their default
+// in every child. (The tool itself keeps what it inherits: nohup
+// prefect-secrets exec -- CMD leaves HUP ignored for CMD, as nohup means.)
+func unignoreSignals() {
+	caught := make(chan os.Signal, 1)
+	for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT} {
+		if signal.Ignored(sig) {
+			signal.Notify(caught, sig)
+		}
+	}
 }
 
 // TestScripts runs the scenarios in testdata/*.txtar against the real
