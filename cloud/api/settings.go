@@ -9,13 +9,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"sort"
 	"strings"
 
 	"github.com/prefect-secrets/prefect-secrets/cloud"
+	"github.com/prefect-secrets/prefect-secrets/internal/conffile"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -97,20 +97,15 @@ func (c *Client) tlsConfig() (*tls.Config, error) {
 			Msg:  fmt.Sprintf("PREFECT_API_SSL_CERT_FILE (from %s) %s", cfg.SSLCertFileFrom, what),
 			Hint: "point it at the PEM file of the CA certificates that sign your Prefect server's certificate, or unset it to trust the system's"}
 	}
-	f, err := os.Open(cfg.SSLCertFile)
+	// Read as Prefect's own files are: only a regular file, never waiting on
+	// a FIFO, and bounded.
+	pem, err := conffile.ReadMax(cfg.SSLCertFile, maxCAFile)
 	if err != nil {
+		var ce *conffile.Error
+		if errors.As(err, &ce) {
+			return nil, bad(fmt.Sprintf("%s: %s", ce.Error(), cfg.SSLCertFile))
+		}
 		return nil, bad(fmt.Sprintf("cannot be read: %s", unwrapPath(err)))
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return nil, bad(fmt.Sprintf("is not a regular file: %s", cfg.SSLCertFile))
-	}
-	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
-	if err != nil {
-		return nil, bad(fmt.Sprintf("cannot be read: %s", unwrapPath(err)))
-	}
-	if len(pem) > maxCAFile {
-		return nil, bad(fmt.Sprintf("is over %d MiB: %s is not a CA bundle", maxCAFile>>20, cfg.SSLCertFile))
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {

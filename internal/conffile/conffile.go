@@ -49,7 +49,11 @@ var ErrIsDir = errors.New("is a directory")
 // an error matching fs.ErrNotExist. A directory, a FIFO, a device or a
 // socket is refused without reading from it (opening never blocks), and so
 // is a file larger than MaxSize.
-func Read(path string) ([]byte, error) {
+func Read(path string) ([]byte, error) { return ReadMax(path, MaxSize) }
+
+// ReadMax is Read for a file that may be up to max bytes: a setting that
+// names a file of another kind (a CA bundle) is read as safely.
+func ReadMax(path string, max int) ([]byte, error) {
 	// A first look by name refuses a device without opening it (opening some
 	// has effects); the look at the open file below closes the race.
 	info, err := os.Stat(path)
@@ -59,7 +63,7 @@ func Read(path string) ([]byte, error) {
 		}
 		return nil, &Error{Path: path, What: "cannot be read", Err: unwrapPath(err)}
 	}
-	if err := checkMode(path, info); err != nil {
+	if err := checkMode(path, info, max); err != nil {
 		return nil, err
 	}
 	f, err := openNoBlock(path)
@@ -74,27 +78,27 @@ func Read(path string) ([]byte, error) {
 	if err != nil {
 		return nil, &Error{Path: path, What: "cannot be read", Err: unwrapPath(err)}
 	}
-	if err := checkMode(path, info); err != nil {
+	if err := checkMode(path, info, max); err != nil {
 		return nil, err
 	}
 	// The size can lie (files in /proc say 0) or change: the read itself is
 	// bounded too.
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
 	if err != nil {
 		return nil, &Error{Path: path, What: "cannot be read", Err: unwrapPath(err)}
 	}
-	if len(data) > MaxSize {
-		return nil, tooLarge(path)
+	if len(data) > max {
+		return nil, tooLarge(path, max)
 	}
 	return data, nil
 }
 
-func checkMode(path string, info fs.FileInfo) error {
+func checkMode(path string, info fs.FileInfo, max int) error {
 	m := info.Mode()
 	switch {
 	case m.IsRegular():
-		if info.Size() > MaxSize {
-			return tooLarge(path)
+		if info.Size() > int64(max) {
+			return tooLarge(path, max)
 		}
 		return nil
 	case m.IsDir():
@@ -109,8 +113,12 @@ func checkMode(path string, info fs.FileInfo) error {
 	return &Error{Path: path, What: "is not a regular file"}
 }
 
-func tooLarge(path string) error {
-	return &Error{Path: path, What: fmt.Sprintf("is larger than %d MiB, more than any Prefect configuration file", MaxSize>>20)}
+func tooLarge(path string, max int) error {
+	what := fmt.Sprintf("is larger than %d MiB", max>>20)
+	if max == MaxSize {
+		what += ", more than any Prefect configuration file"
+	}
+	return &Error{Path: path, What: what}
 }
 
 func unwrapPath(err error) error {
