@@ -194,20 +194,26 @@ func (c *deadlineCall) timedOut() bool { return c.ctx.Err() == context.DeadlineE
 // search that found it and the call, by another client. That item is not
 // there, which is not a failure.
 func vanished(err error) bool {
-	var de dbus.Error
-	var dep *dbus.Error
-	name := ""
-	if errors.As(err, &de) {
-		name = de.Name
-	} else if errors.As(err, &dep) {
-		name = dep.Name
-	}
-	switch name {
+	switch dbusErrorName(err) {
 	case "org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.UnknownInterface",
 		"org.freedesktop.DBus.Error.UnknownMethod", "org.freedesktop.Secret.Error.NoSuchObject":
 		return true
 	}
 	return false
+}
+
+// dbusErrorName is the name of the D-Bus error in err's tree ("" if none):
+// godbus returns it by value or by pointer.
+func dbusErrorName(err error) string {
+	var de dbus.Error
+	var dep *dbus.Error
+	switch {
+	case errors.As(err, &de):
+		return de.Name
+	case errors.As(err, &dep):
+		return dep.Name
+	}
+	return ""
 }
 
 // fail turns a D-Bus error into one that says what to do.
@@ -216,15 +222,7 @@ func (s *secretService) fail(what string, err error) error {
 	if errors.As(err, &re) {
 		return err
 	}
-	var de dbus.Error
-	var dep *dbus.Error
-	name := ""
-	if errors.As(err, &de) {
-		name = de.Name
-	} else if errors.As(err, &dep) {
-		name = dep.Name
-	}
-	switch name {
+	switch dbusErrorName(err) {
 	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner", "org.freedesktop.DBus.Error.Spawn.ChildExited":
 		return noSecretService()
 	case "org.freedesktop.Secret.Error.IsLocked":
