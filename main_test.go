@@ -72,6 +72,17 @@ func unignoreSignals() {
 	}
 }
 
+// scriptHome gives a script what every scenario runs with: a home of its
+// own ($WORK/home, made), a user, and no 1s pause at the exit of each
+// race-built process. It returns the home.
+func scriptHome(env *testscript.Env) (string, error) {
+	home := filepath.Join(env.WorkDir, "home")
+	env.Setenv("HOME", home)
+	env.Setenv("USER", "flow")
+	env.Setenv("GORACE", "atexit_sleep_ms=0")
+	return home, os.MkdirAll(home, 0o755)
+}
+
 // TestScripts runs the scenarios in testdata/*.txtar against the real
 // binary (this test binary, re-executed as prefect-secrets).
 func TestScripts(t *testing.T) {
@@ -80,12 +91,8 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("USER", "flow")
-			// Under -race every exiting process would otherwise pause 1s.
-			env.Setenv("GORACE", "atexit_sleep_ms=0")
-			return os.MkdirAll(home, 0o755)
+			_, err := scriptHome(env)
+			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile":      cmdWaitfile,

@@ -80,10 +80,10 @@ func runPrefect3Scripts(t *testing.T, venv realprefect.Venv, srv *realprefect.Se
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/prefect3",
 		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("USER", "flow")
-			env.Setenv("GORACE", "atexit_sleep_ms=0")
+			home, err := scriptHome(env)
+			if err != nil {
+				return err
+			}
 			// The tool and Prefect's Python client share one Prefect home
 			// and one API URL, as on a user's machine.
 			env.Setenv("PREFECT_HOME", filepath.Join(home, ".prefect"))
@@ -115,13 +115,10 @@ func TestRealPrefect1(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/prefect1",
 		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("USER", "flow")
-			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			env.Setenv("PREFECT1_PYTHON", venv.Python())
 			env.Setenv("FLOW_PY", flow)
-			return os.MkdirAll(home, 0o755)
+			_, err := scriptHome(env)
+			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"chomp": cmdChomp,
