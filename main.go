@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/prefect-secrets/prefect-secrets/commands"
-	"github.com/prefect-secrets/prefect-secrets/proc"
 )
 
 // version is stamped in at release with -ldflags "-X main.version=...".
@@ -21,14 +20,5 @@ func main() {
 	os.Exit(run(os.Args))
 }
 
-// run builds the app, runs it, reports a failure once, and turns it into
-// the documented exit code.
-func run(args []string) int {
-	proc.AtStart() // before anything else: secrets may pass through memory
-	io := commands.System()
-	err := commands.New(io, version).Run(args)
-	if err != nil {
-		io.Report(err)
-	}
-	return commands.ExitCode(err)
-}
+// run is the whole tool: see commands.Main.
+func run(args []string) int { return commands.Main(args, version) }

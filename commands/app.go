@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud/api"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect/api"
+	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
 
@@ -92,3 +93,16 @@ func (g *globals) logf(format string, args ...any) {
 // ctx is the context commands run under; every network and keyring call
 // takes its deadline from here.
 func (g *globals) ctx() context.Context { return context.Background() }
+
+// Main is the tool: it builds the app, runs it on args (os.Args), reports a
+// failure once, and returns the documented exit code. version is the
+// release's version, or "" for the build's own information.
+func Main(args []string, version string) int {
+	proc.AtStart() // before anything else: secrets may pass through memory
+	io := System()
+	err := New(io, version).Run(args)
+	if err != nil {
+		io.Report(err)
+	}
+	return ExitCode(err)
+}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/prefect-secrets/prefect-secrets/ghactions"
-	"github.com/prefect-secrets/prefect-secrets/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/ghactions"
+	"github.com/prefect-secrets/prefect-secrets/internal/mask"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/fatih/color"
 	"github.com/urfave/cli/v2"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
-	"github.com/prefect-secrets/prefect-secrets/cloud/api"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect/api"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -113,7 +113,7 @@ func settingLines(src resolve.Source) []string {
 	if !ok {
 		return nil
 	}
-	origins, err := cloud.Origins(a.Settings)
+	origins, err := prefect.Origins(a.Settings)
 	if err != nil {
 		return nil // the source's own check reports it
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/prefect-secrets/prefect-secrets/envfile"
+	"github.com/prefect-secrets/prefect-secrets/internal/envfile"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 

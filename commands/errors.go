@@ -7,7 +7,7 @@ import (
 
 	"github.com/fatih/color"
 
-	"github.com/prefect-secrets/prefect-secrets/proc"
+	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 

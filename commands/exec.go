@@ -13,8 +13,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/prefect-secrets/prefect-secrets/mask"
-	"github.com/prefect-secrets/prefect-secrets/proc"
+	"github.com/prefect-secrets/prefect-secrets/internal/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect/localcontext"
+	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -321,7 +322,7 @@ func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.
 		}
 		vars := []string{w.Var}
 		if in.Context {
-			vars = append(vars, resolve.ContextPrefix+w.Name)
+			vars = append(vars, localcontext.Prefix+w.Name)
 		}
 		for _, k := range vars {
 			if err := envEntryFits(k, w.Name, len(v)); err != nil {

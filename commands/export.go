@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/prefect-secrets/prefect-secrets/format"
-	"github.com/prefect-secrets/prefect-secrets/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/format"
+	"github.com/prefect-secrets/prefect-secrets/internal/mask"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 

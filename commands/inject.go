@@ -11,9 +11,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/prefect-secrets/prefect-secrets/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/template"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
-	"github.com/prefect-secrets/prefect-secrets/template"
 )
 
 // injectInput is what inject needs, apart from the global flags.

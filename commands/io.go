@@ -7,7 +7,7 @@ import (
 	"github.com/fatih/color"
 	"golang.org/x/term"
 
-	"github.com/prefect-secrets/prefect-secrets/proc"
+	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 )
 
 // IO holds everything a command touches outside itself: the streams, what

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/internal/testkit/keyringtest"
 )
 
 // TestCanaryNeverLeaksThroughKeyring runs every keyring command and error

@@ -3,7 +3,7 @@ package commands
 import (
 	"bytes"
 	"fmt"
-	"github.com/prefect-secrets/prefect-secrets/proc"
+	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 	"os"
 	"path/filepath"
 	"strings"

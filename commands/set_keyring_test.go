@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/internal/testkit/keyringtest"
 )
 
 // runWith runs the command line on a real private Secret Service, with

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prefect-secrets/prefect-secrets/cloud"
-	"github.com/prefect-secrets/prefect-secrets/cloud/api"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect/api"
+	"github.com/prefect-secrets/prefect-secrets/internal/prefect/localcontext"
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -78,7 +79,7 @@ func (g *globals) source(name string) resolve.Source {
 	case "env":
 		return resolve.Env{Environ: g.io.Environ}
 	default:
-		return &resolve.Context{Environ: g.io.Environ, ConfigPath: g.userConfigPath()}
+		return &localcontext.Source{Environ: g.io.Environ, ConfigPath: g.userConfigPath()}
 	}
 }
 
@@ -110,7 +111,7 @@ func (g *globals) cloud() *api.Source {
 			timeout = g.timeout
 		}
 		g.api = &api.Source{
-			Settings: cloud.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath(),
+			Settings: prefect.Settings{Environ: g.io.Environ, Home: g.home(), URLFlag: g.apiURL, UserConfigPath: g.userConfigPath(),
 				Warn: func(line string) { fmt.Fprintf(g.io.Err, "prefect-secrets: warning: %s\n", line) }},
 			Timeout: timeout, AllowHTTP: g.allowHTTP,
 			Log:  func(line string) { g.logf("cloud: %s", line) },

@@ -16,7 +16,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/internal/testkit/keyringtest"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 

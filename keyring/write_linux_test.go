@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prefect-secrets/prefect-secrets/internal/keyringtest"
+	"github.com/prefect-secrets/prefect-secrets/internal/testkit/keyringtest"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 

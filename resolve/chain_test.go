@@ -323,28 +323,3 @@ func TestChainList(t *testing.T) {
 		t.Errorf("empty List = %#v, %v", items, failed)
 	}
 }
-
-// The real sources behind a Chain: Env is not asked for what Context has.
-func TestChainContextThenEnv(t *testing.T) {
-	environ := []string{"PREFECT__CONTEXT__SECRETS__TOKEN=ctx", "TOKEN=env", "PATH=/bin"}
-	chain := &Chain{Sources: []Source{&Context{Environ: environ}, Env{Environ: environ}}}
-	res, err := chain.Resolve(context.Background(), []string{"TOKEN", "PATH"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := map[string]string{"TOKEN": "ctx", "PATH": "/bin"}; !reflect.DeepEqual(chainTestValues(res), want) {
-		t.Errorf("Values = %q", chainTestValues(res))
-	}
-	if want := map[string]string{"TOKEN": "context", "PATH": "env"}; !reflect.DeepEqual(res.From, want) {
-		t.Errorf("From = %q", res.From)
-	}
-	items, _, failed := chain.List(context.Background())
-	if len(failed) != 0 {
-		t.Fatal(failed)
-	}
-	for _, it := range items {
-		if it.Name == "TOKEN" && (it.Source != "context" || !slices.Equal(it.AlsoIn, []string{"env"})) {
-			t.Errorf("TOKEN listed as %+v", it)
-		}
-	}
-}
