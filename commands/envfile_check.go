@@ -9,6 +9,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/prefect-secrets/prefect-secrets/internal/inject"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -25,7 +26,7 @@ type envFileRow struct {
 // that will answer for it, asking the sources as exec and export do; it
 // fails (66) naming every secret that none has.
 func (g *globals) listEnvFiles(files []string, asJSON bool) error {
-	defs, err := g.injections(nil, files, false)
+	defs, err := g.definitions(nil, files, false)
 	if err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func (g *globals) listEnvFiles(files []string, asJSON bool) error {
 		return err
 	}
 	res := &resolve.Result{From: map[string]string{}}
-	if names := secretNames(defs); len(names) > 0 {
+	if names := inject.Names(defs); len(names) > 0 {
 		if res, err = chain.Resolve(g.ctx(), names); err != nil {
 			return err
 		}
@@ -54,7 +55,7 @@ func (g *globals) listEnvFiles(files []string, asJSON bool) error {
 		return err
 	}
 	if len(res.Missing) > 0 {
-		return missingError(chain.NotFound(g.ctx(), res), defs, res.Missing, "exec and export would fail")
+		return inject.MissingError(chain.NotFound(g.ctx(), res), defs, res.Missing, "exec and export would fail")
 	}
 	return nil
 }
@@ -116,7 +117,7 @@ func (g *globals) printEnvFileRows(rows []envFileRow, asJSON bool) error {
 // explainEnvFiles explains the secret of each variable of the reference
 // files; it fails (66) naming every secret that none has.
 func (g *globals) explainEnvFiles(files []string) error {
-	defs, err := g.injections(nil, files, false)
+	defs, err := g.definitions(nil, files, false)
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func (g *globals) explainEnvFiles(files []string) error {
 			what = "secrets"
 		}
 		err := &resolve.Error{Kind: resolve.ErrNotFound, Msg: fmt.Sprintf("%s %s not found in any source", what, strings.Join(q, ", "))}
-		return missingError(err, defs, missing, "exec and export would fail")
+		return inject.MissingError(err, defs, missing, "exec and export would fail")
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func ExitCode(err error) int {
 		return oe.Code
 	case errors.As(err, &se):
 		return se.Code
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, resolve.ErrUsage):
 		return ExitUsage
 	case errors.As(err, &ce):
 		return ExitExists

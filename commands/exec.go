@@ -1,31 +1,18 @@
 package commands
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"runtime"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/prefect-secrets/prefect-secrets/internal/inject"
 	"github.com/prefect-secrets/prefect-secrets/internal/mask"
-	"github.com/prefect-secrets/prefect-secrets/internal/prefect/localcontext"
 	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
-
-// ReferencePrefix marks an environment variable whose value names a secret:
-// VAR=prefect-secret://NAME becomes VAR=<value of NAME> in the child.
-const ReferencePrefix = "prefect-secret://"
-
-// pristineVars are what --pristine keeps of the caller's environment; LC_*
-// variables are kept too.
-var pristineVars = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TZ", "TMPDIR"}
 
 // execInput is what exec needs, apart from the global flags.
 type execInput struct {
@@ -37,16 +24,6 @@ type execInput struct {
 	MaskMin  int
 	NoCIMask bool
 	Command  []string
-}
-
-// injection is one variable the child gets: Var=<value of Name>, or
-// Var=Value for a plain value from a reference file.
-type injection struct {
-	Var    string
-	Name   string
-	Origin string // how it was asked for: "-s ...", "reference in $VAR" or "FILE:LINE"
-	Plain  bool
-	Value  string // a plain value
 }
 
 func execCommand(g *globals) *cli.Command {
@@ -103,7 +80,7 @@ Examples:
 			&option{name: "mask-min", value: intValue{&in.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
 				usage: "the shortest value masked, in `BYTES`; shorter ones are not, with a warning"},
 			&option{name: "no-ci-mask", value: boolValue{&in.NoCIMask}, usage: noCIMaskUsage},
-			&option{name: "pristine", value: boolValue{&in.Pristine}, usage: "start the command from a minimal environment (" + strings.Join(pristineVars, ", ") + ", LC_*) plus the secrets"},
+			&option{name: "pristine", value: boolValue{&in.Pristine}, usage: "start the command from a minimal environment (" + strings.Join(inject.PristineVars, ", ") + ", LC_*) plus the secrets"},
 		},
 		Action: func(c *cli.Context) error {
 			in.Command = c.Args().Slice()
@@ -116,11 +93,11 @@ func (g *globals) exec(in *execInput) error {
 	if len(in.Command) == 0 {
 		return usagef("usage: prefect-secrets exec [-s NAME]... -- COMMAND [ARGS...]", "exec needs a command to run")
 	}
-	wanted, err := g.injections(in.Secrets, in.EnvFiles, true)
+	wanted, err := g.definitions(in.Secrets, in.EnvFiles, true)
 	if err != nil {
 		return err
 	}
-	names := secretNames(wanted)
+	names := inject.Names(wanted)
 	chain, err := g.chain()
 	if err != nil {
 		return err
@@ -132,9 +109,9 @@ func (g *globals) exec(in *execInput) error {
 		}
 	}
 	if len(res.Missing) > 0 {
-		return missingError(chain.NotFound(g.ctx(), res), wanted, res.Missing, "nothing was run")
+		return inject.MissingError(chain.NotFound(g.ctx(), res), wanted, res.Missing, "nothing was run")
 	}
-	env, err := childEnv(g.io.Environ, in, wanted, res)
+	env, err := inject.ChildEnv(g.io.Environ, wanted, res.Values, inject.EnvOptions{Context: in.Context, Pristine: in.Pristine})
 	if err != nil {
 		return err
 	}
@@ -148,7 +125,7 @@ func (g *globals) exec(in *execInput) error {
 		}
 		g.logf("exec: $%s <- %s from %s (%s)", w.Var, resolve.QuoteName(w.Name), res.From[w.Name], w.Origin)
 	}
-	path, err := proc.LookPath(in.Command[0], envValue(env, "PATH"))
+	path, err := proc.LookPath(in.Command[0], inject.Lookup(env, "PATH"))
 	if err != nil {
 		return err
 	}
@@ -189,193 +166,13 @@ func (g *globals) exec(in *execInput) error {
 // appears.
 const maskIdle = 30 * time.Millisecond
 
-// injections gathers the variables to inject, from -s, from reference
-// files and (with envRefs) from references in the environment, checking
-// every name and variable before anything is resolved. -s wins over a
-// file, a file over the environment, and a later file definition over an
-// earlier one.
-func (g *globals) injections(flags, files []string, envRefs bool) ([]injection, error) {
-	var out []injection
-	byVar := make(map[string]int)
-	add := func(inj injection) error {
-		if i, dup := byVar[inj.Var]; dup {
-			switch old := out[i]; {
-			case old.Name == inj.Name && old.Plain == inj.Plain && old.Value == inj.Value:
-				return nil
-			case rank(old) > rank(inj):
-				g.logf("$%s: %s wins over %s", inj.Var, old.Origin, inj.Origin)
-				return nil
-			case rank(old) == rank(inj) && rank(inj) == rankFile:
-				g.logf("$%s: %s wins over %s, a later definition", inj.Var, inj.Origin, old.Origin)
-				out[i] = inj
-				return nil
-			}
-			return usagef("give each variable one secret", "variable %s is asked for twice: %s and %s", inj.Var, out[i].Origin, inj.Origin)
-		}
-		byVar[inj.Var] = len(out)
-		out = append(out, inj)
-		return nil
+// definitions gathers the variables to inject, from -s, reference files
+// and (with envRefs) references in the caller's environment: see
+// inject.Gather.
+func (g *globals) definitions(flags, files []string, envRefs bool) ([]inject.Definition, error) {
+	r := inject.Request{Flags: flags, Files: files, Log: g.logf}
+	if envRefs {
+		r.Environ = g.io.Environ
 	}
-	for _, s := range flags {
-		varName, name, hasVar := strings.Cut(s, "=")
-		if !hasVar {
-			name, varName = s, s
-		}
-		hint := "use -s NAME, or -s VAR=NAME to inject secret NAME as variable VAR"
-		switch {
-		case s == "":
-			return nil, usagef(hint, "malformed -s: it is empty")
-		case hasVar && varName == "":
-			return nil, usagef(hint, "malformed -s %s: the variable name before \"=\" is empty", resolve.QuoteName(s))
-		case hasVar && name == "":
-			return nil, usagef(hint, "malformed -s %s: the secret name after \"=\" is empty", resolve.QuoteName(s))
-		case hasVar && strings.Contains(name, "="):
-			return nil, usagef(hint, "malformed -s %s: more than one \"=\"", resolve.QuoteName(s))
-		}
-		if err := checkVar(varName); err != nil {
-			return nil, usagef(hint, "malformed -s %s: %v", resolve.QuoteName(s), err)
-		}
-		if err := resolve.CheckName(name); err != nil {
-			return nil, err
-		}
-		if err := add(injection{Var: varName, Name: name, Origin: "-s " + s}); err != nil {
-			return nil, err
-		}
-	}
-	fromFiles, err := readEnvFiles(files)
-	if err != nil {
-		return nil, err
-	}
-	for _, inj := range fromFiles {
-		if err := add(inj); err != nil {
-			return nil, err
-		}
-	}
-	refs := make([]injection, 0)
-	for _, kv := range g.io.Environ {
-		if !envRefs {
-			break
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		name, isRef := strings.CutPrefix(v, ReferencePrefix)
-		if !isRef {
-			continue
-		}
-		if err := resolve.CheckName(name); err != nil {
-			return nil, fmt.Errorf("reference in $%s: %w", k, err)
-		}
-		refs = append(refs, injection{Var: k, Name: name, Origin: "reference in $" + k})
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Var < refs[j].Var })
-	for _, r := range refs {
-		if err := add(r); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// checkVar checks a variable name the child's environment can hold.
-func checkVar(v string) error {
-	for _, r := range v {
-		if r <= ' ' || r == 0x7f || r == '=' {
-			return fmt.Errorf("variable name %s holds a space or control character", resolve.QuoteName(v))
-		}
-	}
-	return nil
-}
-
-// missingError adds to the not-found error which flag, reference or file
-// asked for each missing name, and what was therefore not done.
-func missingError(err error, wanted []injection, missing []string, notDone string) error {
-	var e *resolve.Error
-	if len(missing) == 0 || !asError(err, &e) {
-		return err
-	}
-	var asked []string
-	for _, w := range wanted {
-		if slices.Contains(missing, w.Name) {
-			asked = append(asked, w.Origin)
-		}
-	}
-	e.Msg += "; asked for by " + strings.Join(asked, ", ") + "; " + notDone
-	return e
-}
-
-// childEnv builds the child's environment: the caller's (or the pristine
-// minimum), without the reference variables' markers, plus every injection.
-func childEnv(environ []string, in *execInput, wanted []injection, res *resolve.Result) ([]string, error) {
-	set := make(map[string]string)
-	for _, w := range wanted {
-		if w.Plain {
-			if strings.IndexByte(w.Value, 0) >= 0 {
-				return nil, &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("the plain value of $%s (%s) holds a NUL byte, which an environment variable cannot", w.Var, w.Origin)}
-			}
-			set[w.Var] = w.Value
-			continue
-		}
-		v := res.Values[w.Name].Reveal()
-		if bytes.IndexByte(v, 0) >= 0 {
-			return nil, &resolve.Error{Kind: resolve.ErrBadInput,
-				Msg:  fmt.Sprintf("the value of %s holds a NUL byte, which an environment variable cannot", resolve.QuoteName(w.Name)),
-				Hint: "use prefect-secrets get " + w.Name + " to read it as bytes"}
-		}
-		vars := []string{w.Var}
-		if in.Context {
-			vars = append(vars, localcontext.Prefix+w.Name)
-		}
-		for _, k := range vars {
-			if err := envEntryFits(k, w.Name, len(v)); err != nil {
-				return nil, err
-			}
-			set[k] = string(v)
-		}
-	}
-	env := make([]string, 0, len(environ)+len(set))
-	for _, kv := range environ {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, replaced := set[k]; replaced {
-			continue
-		}
-		if in.Pristine && !slices.Contains(pristineVars, k) && !strings.HasPrefix(k, "LC_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		env = append(env, k+"="+set[k])
-	}
-	return env, nil
-}
-
-// envEntryFits refuses a variable the kernel would refuse to start the
-// command with: on Linux, no "VAR=value" string (its NUL included) may
-// exceed 32 pages (MAX_ARG_STRLEN, 128 KiB with 4 KiB pages), or execve
-// fails with "argument list too long" after everything was set up.
-func envEntryFits(name, secret string, valueLen int) error {
-	if runtime.GOOS != "linux" {
-		return nil
-	}
-	limit := 32 * os.Getpagesize()
-	if n := len(name) + 1 + valueLen + 1; n > limit {
-		return &resolve.Error{Kind: resolve.ErrBadInput,
-			Msg: fmt.Sprintf("variable %s would be %d bytes (its name, \"=\", the value of secret %s and a NUL), over the %d bytes Linux allows one environment variable (MAX_ARG_STRLEN); nothing was run",
-				resolve.QuoteName(name), n, resolve.QuoteName(secret), limit),
-			Hint: "pass a value this large another way, e.g. on stdin: prefect-secrets get " + secret + " | COMMAND"}
-	}
-	return nil
-}
-
-func envValue(env []string, key string) string {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
+	return inject.Gather(r)
 }

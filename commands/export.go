@@ -3,14 +3,12 @@ package commands
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/prefect-secrets/prefect-secrets/internal/format"
-	"github.com/prefect-secrets/prefect-secrets/internal/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/inject"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -71,18 +69,13 @@ Examples:
   eval "$(prefect-secrets export -s DB_PASSWORD -s PGPASSWORD=DB_PASSWORD --format shell)"
   prefect-secrets export --env-file .env.secrets --format json | jq -r .DB_PASSWORD
   prefect-secrets export --env-file .env.secrets --github-env`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&option{name: "secret", alias: "s", value: stringList{&in.Secrets}, repeatable: true,
 				usage: "export secret `NAME` as NAME, or VAR=NAME as VAR (repeatable; wins over the reference files)"},
 			&option{name: "env-file", value: stringList{&in.EnvFiles}, usage: envFileUsage},
 			&option{name: "format", value: stringValue{&in.Format}, choices: formatList(), usage: "the output `FORMAT`: " + formatNames()},
-			&option{name: "output", alias: "o", value: stringValue{&in.Dest.File}, usage: "write to `FILE` (atomically, mode 0600) instead of stdout"},
-			&option{name: "force", value: boolValue{&in.Dest.Force}, usage: "write to a terminal; replace an existing -o FILE"},
 			&option{name: "github-env", value: boolValue{&in.Dest.GitHubEnv}, usage: "append to the file $GITHUB_ENV names (GitHub Actions), in the github format"},
-			&option{name: "no-ci-mask", value: boolValue{&in.CI.NoCIMask}, usage: noCIMaskUsage},
-			&option{name: "mask-min", value: intValue{&in.CI.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
-				usage: "the shortest line of a value registered with GitHub Actions' log masking, in `BYTES`"},
-		},
+		}, writeFlags(&in.Dest, &in.CI)...),
 		Action: func(c *cli.Context) error {
 			if err := exactArgs("export", c.Args().Slice()); err != nil {
 				return err
@@ -103,7 +96,7 @@ func (g *globals) export(in *exportInput) error {
 	if err := g.checkDestination("export", in.Dest); err != nil {
 		return err
 	}
-	wanted, err := g.injections(in.Secrets, in.EnvFiles, false)
+	wanted, err := g.definitions(in.Secrets, in.EnvFiles, false)
 	if err != nil {
 		return err
 	}
@@ -112,7 +105,7 @@ func (g *globals) export(in *exportInput) error {
 		return err
 	}
 	// Variables from the files first, in their order, then those of -s.
-	sort.SliceStable(wanted, func(i, j int) bool { return rank(wanted[i]) < rank(wanted[j]) })
+	inject.ByPrecedence(wanted)
 	vars := make([]format.Var, 0, len(wanted))
 	for _, w := range wanted {
 		if w.Plain {
@@ -157,8 +150,8 @@ func exportFormat(in *exportInput) (format.Format, error) {
 
 // resolveAll resolves the secrets of wanted, and fails listing every
 // missing one and what asked for it.
-func (g *globals) resolveAll(wanted []injection) (*resolve.Result, error) {
-	names := secretNames(wanted)
+func (g *globals) resolveAll(wanted []inject.Definition) (*resolve.Result, error) {
+	names := inject.Names(wanted)
 	res := &resolve.Result{Values: map[string]resolve.Secret{}, From: map[string]string{}}
 	if len(names) == 0 {
 		return res, nil
@@ -171,13 +164,13 @@ func (g *globals) resolveAll(wanted []injection) (*resolve.Result, error) {
 		return nil, err
 	}
 	if len(res.Missing) > 0 {
-		return nil, missingError(chain.NotFound(g.ctx(), res), wanted, res.Missing, "nothing was written")
+		return nil, inject.MissingError(chain.NotFound(g.ctx(), res), wanted, res.Missing, "nothing was written")
 	}
 	return res, nil
 }
 
 // unfitError names the secret behind a variable a format refused.
-func unfitError(err error, wanted []injection) error {
+func unfitError(err error, wanted []inject.Definition) error {
 	var ue *format.UnfitError
 	if !errors.As(err, &ue) {
 		return err

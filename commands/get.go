@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/prefect-secrets/prefect-secrets/internal/format"
 	"github.com/prefect-secrets/prefect-secrets/internal/mask"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -101,42 +102,5 @@ func jsonValue(name string, v resolve.Secret) ([]byte, error) {
 			Msg:  fmt.Sprintf("the value of %s is not valid UTF-8, which a JSON string cannot hold exactly", resolve.QuoteName(name)),
 			Hint: "use get without --json for the raw bytes"}
 	}
-	return appendJSONString(make([]byte, 0, len(b)+2), b), nil
-}
-
-// appendJSONString writes s as a JSON string, escaping only what JSON
-// requires (quote, backslash, control characters) plus U+2028 and U+2029,
-// so the text round-trips byte for byte.
-func appendJSONString(dst, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c < 0x20 || c == 0x7f:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
+	return format.AppendJSONString(make([]byte, 0, len(b)+2), b), nil
 }

@@ -1,17 +1,12 @@
 package commands
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/prefect-secrets/prefect-secrets/internal/mask"
+	"github.com/prefect-secrets/prefect-secrets/internal/inject"
 	"github.com/prefect-secrets/prefect-secrets/internal/template"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
@@ -46,14 +41,9 @@ Examples:
   prefect-secrets inject -i config.yaml.tpl -o config.yaml
   prefect-secrets inject < settings.tpl > settings.toml
   echo 'url: postgres://app:{{ prefect-secret://DB_PASSWORD }}@db/app' | prefect-secrets inject > app.yaml`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&option{name: "input", alias: "i", value: stringValue{&in.Input}, usage: "read the template from `FILE` (default, or -: stdin)"},
-			&option{name: "output", alias: "o", value: stringValue{&in.Dest.File}, usage: "write to `FILE` (atomically, mode 0600) instead of stdout"},
-			&option{name: "force", value: boolValue{&in.Dest.Force}, usage: "write to a terminal; replace an existing -o FILE"},
-			&option{name: "no-ci-mask", value: boolValue{&in.CI.NoCIMask}, usage: noCIMaskUsage},
-			&option{name: "mask-min", value: intValue{&in.CI.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
-				usage: "the shortest line of a value registered with GitHub Actions' log masking, in `BYTES`"},
-		},
+		}, writeFlags(&in.Dest, &in.CI)...),
 		Action: func(c *cli.Context) error {
 			if err := exactArgs("inject", c.Args().Slice()); err != nil {
 				return err
@@ -76,8 +66,8 @@ func (g *globals) inject(in *injectInput) error {
 		return &resolve.Error{Kind: resolve.ErrBadInput, Msg: "template " + name + ":" + err.Error(),
 			Hint: "a reference is {{ prefect-secret://NAME }}; write {{{{ for a literal {{"}
 	}
-	// One injection per secret, at its first reference.
-	var wanted []injection
+	// One definition per secret, at its first reference.
+	var wanted []inject.Definition
 	seen := make(map[string]bool)
 	for _, r := range tpl.Refs() {
 		if seen[r.Name] {
@@ -88,7 +78,7 @@ func (g *globals) inject(in *injectInput) error {
 		if err := resolve.CheckName(r.Name); err != nil {
 			return fmt.Errorf("%s: %w", origin, err)
 		}
-		wanted = append(wanted, injection{Name: r.Name, Origin: origin})
+		wanted = append(wanted, inject.Definition{Name: r.Name, Origin: origin})
 	}
 	res, err := g.resolveAll(wanted)
 	if err != nil {
@@ -105,40 +95,14 @@ func (g *globals) inject(in *injectInput) error {
 // readTemplate reads the template from a file or stdin, up to
 // template.MaxSize bytes; it returns the name used in messages.
 func (g *globals) readTemplate(path string) ([]byte, string, error) {
-	var r io.Reader
-	name := path
-	size := int64(0) // what the file says it holds, to read it in one buffer
-	if path == "" || path == "-" {
-		if g.io.InTTY {
-			return nil, "", usagef("e.g. prefect-secrets inject -i config.tpl, or pipe the template in", "inject reads the template from -i FILE or stdin, and stdin is a terminal")
-		}
-		r, name = g.io.In, "stdin"
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			kind := resolve.ErrBadInput
-			if errors.Is(err, fs.ErrNotExist) {
-				kind = resolve.ErrNotFound
-			} else if errors.Is(err, fs.ErrPermission) {
-				kind = resolve.ErrDenied
-			}
-			return nil, "", &resolve.Error{Kind: kind, Msg: "cannot read template " + path, Err: unwrapPath(err)}
-		}
-		defer f.Close()
-		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
-			size = min(info.Size(), template.MaxSize+1)
-		}
-		r = f
+	const what, tooLarge = "template", "inject renders config files; split a larger one"
+	if path != "" && path != "-" {
+		data, err := inject.ReadUserFile(what, path, template.MaxSize, tooLarge)
+		return data, path, err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	_, err := buf.ReadFrom(io.LimitReader(r, template.MaxSize+1))
-	data := buf.Bytes()
-	if err != nil {
-		return nil, "", &resolve.Error{Kind: resolve.ErrBadInput, Msg: "cannot read template " + name, Err: unwrapPath(err)}
+	if g.io.InTTY {
+		return nil, "", usagef("e.g. prefect-secrets inject -i config.tpl, or pipe the template in", "inject reads the template from -i FILE or stdin, and stdin is a terminal")
 	}
-	if len(data) > template.MaxSize {
-		return nil, "", &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("template %s is larger than %d MiB", name, template.MaxSize>>20),
-			Hint: "inject renders config files; split a larger one"}
-	}
-	return data, name, nil
+	data, err := inject.ReadBounded(g.io.In, what, "stdin", 0, template.MaxSize, tooLarge)
+	return data, "stdin", err
 }

@@ -5,6 +5,9 @@ import "errors"
 // The kinds of failure, each with its own exit code (see main.go). An error
 // from this package matches exactly one of them with errors.Is.
 var (
+	// ErrUsage is a command line that makes no sense (a malformed -s,
+	// one variable asked for twice), found below commands.
+	ErrUsage       = errors.New("usage")
 	ErrBadInput    = errors.New("bad input")
 	ErrNotFound    = errors.New("not found")
 	ErrUnavailable = errors.New("source unavailable")

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -195,35 +194,23 @@ func encodeShell(vars []Var) []byte {
 }
 
 // encodeJSON writes one object, a member per variable, each value a JSON
-// string.
+// string (fits has checked that each is valid UTF-8).
 func encodeJSON(vars []Var) ([]byte, error) {
 	if len(vars) == 0 {
 		return []byte("{}\n"), nil
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	b.WriteString("{\n")
+	b := []byte("{\n")
 	for i, v := range vars {
-		b.WriteString("  ")
-		// The encoder escapes only what JSON needs (and U+2028, U+2029),
-		// so the string decodes to the same bytes.
-		if err := enc.Encode(v.Name); err != nil {
-			return nil, err
-		}
-		b.Truncate(b.Len() - 1)
-		b.WriteString(": ")
-		if err := enc.Encode(string(v.Value)); err != nil {
-			return nil, err
-		}
-		b.Truncate(b.Len() - 1)
+		b = append(b, "  "...)
+		b = AppendJSONString(b, []byte(v.Name))
+		b = append(b, ": "...)
+		b = AppendJSONString(b, v.Value)
 		if i < len(vars)-1 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteByte('\n')
+		b = append(b, '\n')
 	}
-	b.WriteString("}\n")
-	return b.Bytes(), nil
+	return append(b, "}\n"...), nil
 }
 
 // encodeGitHub writes NAME<<DELIMITER blocks, as the runner reads

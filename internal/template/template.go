@@ -15,13 +15,15 @@ package template
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
 // MaxSize is the largest template read: a template is a config file, and
 // a bound keeps a wrong file (a disk image, /dev/zero) from filling memory.
 const MaxSize = 16 << 20
 
-const scheme = "prefect-secret://"
+const scheme = resolve.RefScheme
 
 // Ref is one reference in a template.
 type Ref struct {

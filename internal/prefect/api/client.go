@@ -53,7 +53,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -67,6 +66,7 @@ import (
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/internal/prefect"
+	"github.com/prefect-secrets/prefect-secrets/internal/uuid"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -177,7 +177,7 @@ func New(cfg *prefect.Config, opts Options) (*Client, error) {
 	hc.Timeout = 0 // each try has its own context deadline
 	hc.CheckRedirect = c.checkRedirect
 	c.http = hc
-	c.csrf.client = newUUID()
+	c.csrf.client = uuid.New()
 	return c, nil
 }
 
@@ -486,14 +486,3 @@ func (c *Client) log(format string, args ...any) {
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Microsecond) }
-
-// newUUID is a random (version 4) UUID.
-func newUUID() string {
-	var u [16]byte
-	if _, err := rand.Read(u[:]); err != nil {
-		panic(err)
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}

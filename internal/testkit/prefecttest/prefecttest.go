@@ -27,7 +27,6 @@ package prefecttest
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -477,16 +476,6 @@ func writeRaw(w http.ResponseWriter, status int, body string) {
 // detail answers {"detail": msg}, FastAPI's HTTPException shape.
 func detail(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"detail": msg})
-}
-
-func newUUID() string {
-	var u [16]byte
-	if _, err := rand.Read(u[:]); err != nil {
-		panic(err)
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // timestamp formats t as Prefect's API does (UTC, microseconds).

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/uuid"
 )
 
 // Where Prefect's server is lenient, the fake is too: these requests are
@@ -115,7 +117,7 @@ func TestV2CSRF(t *testing.T) {
 			t.Errorf("403 body %s", r.body)
 		}
 	}
-	r := do(t, nil, "DELETE", s.URL()+"/block_documents/"+newUUID(), "", append(auth, "Prefect-Csrf-Token", "x")...)
+	r := do(t, nil, "DELETE", s.URL()+"/block_documents/"+uuid.New(), "", append(auth, "Prefect-Csrf-Token", "x")...)
 	if r.status != 403 || detailOf(r) != "Missing client identifier." {
 		t.Errorf("no client: %d %s", r.status, r.body)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/uuid"
 )
 
 // V2 fakes Prefect 2/3's REST API for Secret blocks. Endpoints, under URL():
@@ -182,15 +184,15 @@ func newV2(t T, tls bool, opts []V2Option) *V2 {
 		t.Errorf("prefecttest: NewV2 with both WithAPIKey and WithAuthString: a Prefect server checks one or the other")
 	}
 	now := time.Now()
-	s.typeID = newUUID()
+	s.typeID = uuid.New()
 	s.typeTime = timestamp(now.Add(-48 * time.Hour))
 	s.schemas = []v2schema{
-		{id: newUUID(), checksum: "sha256:" + strings.Repeat("3b", 32), version: "3.1.11", created: timestamp(now.Add(-24 * time.Hour))},
-		{id: newUUID(), checksum: "sha256:" + strings.Repeat("a1", 32), version: "2.20.4", created: timestamp(now.Add(-48 * time.Hour))},
+		{id: uuid.New(), checksum: "sha256:" + strings.Repeat("3b", 32), version: "3.1.11", created: timestamp(now.Add(-24 * time.Hour))},
+		{id: uuid.New(), checksum: "sha256:" + strings.Repeat("a1", 32), version: "2.20.4", created: timestamp(now.Add(-48 * time.Hour))},
 	}
 	s.base = &base{name: "V2", handle: s.serve}
 	if s.cfg.cloud {
-		s.basePath = "/api/accounts/" + newUUID() + "/workspaces/" + newUUID()
+		s.basePath = "/api/accounts/" + uuid.New() + "/workspaces/" + uuid.New()
 	} else {
 		s.basePath = "/api"
 	}
@@ -233,7 +235,7 @@ func (s *V2) SetBlock(name string, value any) {
 		d.value, d.updated = raw, now
 		return
 	}
-	s.docs[name] = &v2doc{id: newUUID(), name: name, schemaID: s.schemas[0].id, created: now, updated: now, value: raw}
+	s.docs[name] = &v2doc{id: uuid.New(), name: name, schemaID: s.schemas[0].id, created: now, updated: now, value: raw}
 }
 
 // Block returns the stored value of the Secret block named name, decoded
@@ -939,7 +941,7 @@ func (s *V2) create(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	now := timestamp(time.Now())
-	d := &v2doc{id: newUUID(), name: name, schemaID: strings.ToLower(schemaID), created: now, updated: now, value: append(json.RawMessage(nil), value...)}
+	d := &v2doc{id: uuid.New(), name: name, schemaID: strings.ToLower(schemaID), created: now, updated: now, value: append(json.RawMessage(nil), value...)}
 	s.docs[name] = d
 	// Prefect answers with the document read back without secrets.
 	writeJSON(w, http.StatusCreated, s.docJSON(d, false))
@@ -1065,7 +1067,7 @@ func (s *V2) csrfToken(w http.ResponseWriter, r *http.Request) {
 	s.csrf[client] = t
 	s.smu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"id":         newUUID(),
+		"id":         uuid.New(),
 		"created":    timestamp(now),
 		"updated":    timestamp(now),
 		"token":      t.token,

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/uuid"
 )
 
 // ids fetches the Secret block type's id and the newest schema's id as a
@@ -241,7 +243,7 @@ func TestV2Rejections(t *testing.T) {
 		{"filter limit string", "POST", "/block_documents/filter", `{"block_types": {"slug": {"any_": ["secret"]}}, "limit": "10"}`, nil, 422, "limit is not an integer"},
 		{"filter negative offset", "POST", "/block_documents/filter", `{"block_types": {"slug": {"any_": ["secret"]}}, "offset": -1}`, nil, 422, "offset"},
 		{"filter bad sort", "POST", "/block_documents/filter", `{"block_types": {"slug": {"any_": ["secret"]}}, "sort": "NAME"}`, nil, 422, "sort"},
-		{"schemas other type", "POST", "/block_schemas/filter", `{"block_schemas": {"block_type_id": {"any_": ["` + newUUID() + `"]}}}`, nil, 200, "does not hold the Secret block type's id"},
+		{"schemas other type", "POST", "/block_schemas/filter", `{"block_schemas": {"block_type_id": {"any_": ["` + uuid.New() + `"]}}}`, nil, 200, "does not hold the Secret block type's id"},
 		{"schemas unknown field", "POST", "/block_schemas/filter", `{"block_schemas": {"block_type_id": {"any_": ["` + typeID + `"]}, "version": {"eq_": "1"}}}`, nil, 422, `unexpected field "version"`},
 		{"create no slash", "POST", "/block_documents", create(func(map[string]any) {}), nil, 307, "trailing slash"},
 		{"create missing data", "POST", "/block_documents/", create(func(m map[string]any) { delete(m, "data") }), nil, 422, `missing field "data"`},
@@ -250,8 +252,8 @@ func TestV2Rejections(t *testing.T) {
 		{"create name upper", "POST", "/block_documents/", create(func(m map[string]any) { m["name"] = "MY_KEY" }), nil, 422, "lowercase letters"},
 		{"create name number", "POST", "/block_documents/", create(func(m map[string]any) { m["name"] = 5 }), nil, 422, "name is not a string"},
 		{"create anonymous", "POST", "/block_documents/", create(func(m map[string]any) { m["is_anonymous"] = true }), nil, 422, "is_anonymous"},
-		{"create made-up type", "POST", "/block_documents/", create(func(m map[string]any) { m["block_type_id"] = newUUID() }), nil, 409, "block_type_id"},
-		{"create made-up schema", "POST", "/block_documents/", create(func(m map[string]any) { m["block_schema_id"] = newUUID() }), nil, 409, "block_schema_id"},
+		{"create made-up type", "POST", "/block_documents/", create(func(m map[string]any) { m["block_type_id"] = uuid.New() }), nil, 409, "block_type_id"},
+		{"create made-up schema", "POST", "/block_documents/", create(func(m map[string]any) { m["block_schema_id"] = uuid.New() }), nil, 409, "block_schema_id"},
 		{"create non-uuid type", "POST", "/block_documents/", create(func(m map[string]any) { m["block_type_id"] = "secret" }), nil, 422, "not a UUID"},
 		{"patch merge not bool", "PATCH", "/block_documents/" + id, `{"data": {"value": "v2"}, "merge_existing_data": "no"}`, nil, 422, "merge_existing_data is not a boolean"},
 		{"patch unknown field", "PATCH", "/block_documents/" + id, `{"data": {"value": "v2"}, "name": "x"}`, nil, 422, `unexpected field "name"`},
