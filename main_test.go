@@ -1,7 +1,7 @@
 //go:build unix
 
-// The rules every test of this project keeps (the README's Tests section
-// says why): CI runs `go test -race ./...` on 2 busy cores as root, so
+// The rules every test of this project keeps (docs/testing.md says
+// why): CI runs `go test -race ./...` on 2 busy cores as root, so
 //
 //   - no test depends on wall-clock speed or an idle machine: no fixed time
 //     budgets (speed is measured in bench/), deadlines only guard against

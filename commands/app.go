@@ -90,8 +90,9 @@ func (g *globals) logf(format string, args ...any) {
 	}
 }
 
-// ctx is the context commands run under; every network and keyring call
-// takes its deadline from here.
+// ctx is the context commands run under. It carries no deadline of its
+// own: the keyring bounds each of its calls, and the API each whole call,
+// by --timeout or their defaults.
 func (g *globals) ctx() context.Context { return context.Background() }
 
 // Main is the tool: it builds the app, runs it on args (os.Args), reports a

@@ -11,7 +11,7 @@ import (
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
-// Exit codes, documented in the README and in --help. They follow
+// Exit codes, documented in docs/exit-codes.md and in --help. They follow
 // sysexits(3), so none collides with what a child commonly returns (1, 2,
 // 126, 127, 128+N).
 const (

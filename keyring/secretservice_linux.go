@@ -30,7 +30,7 @@ const (
 	ssItem       = "org.freedesktop.Secret.Item"
 	noPrompt     = dbus.ObjectPath("/")
 
-	hintStartKeyring = "start one: dbus-run-session -- $SHELL, then gnome-keyring-daemon --unlock --components=secrets (it reads a password on stdin); see the README"
+	hintStartKeyring = "start one: dbus-run-session -- $SHELL, then gnome-keyring-daemon --unlock --components=secrets (it reads a password on stdin); see docs/keyring.md"
 	hintHung         = "is the keyring daemon stopped or hung? resume it (kill -CONT) or restart gnome-keyring-daemon; --timeout sets the deadline"
 	hintLocked       = "unlock it: log in to your desktop session, or run gnome-keyring-daemon --replace --unlock --components=secrets with the password on stdin"
 )

@@ -1,3 +1,9 @@
+// Package resolve is what every source of secrets shares: secret names and
+// their rules (CheckName), the reference scheme (RefScheme), the Secret type
+// that never prints its value, the Source interface, the Chain that asks
+// sources in order for the names still missing, the typed errors each exit
+// code comes from, and the simplest source, Env. It knows no flags, no
+// files of Prefect's and no network.
 package resolve
 
 import (

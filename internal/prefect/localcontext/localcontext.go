@@ -1,3 +1,8 @@
+// Package localcontext is Prefect 1's local context as a source of
+// secrets: PREFECT__CONTEXT__SECRETS__<NAME> variables and the
+// [context.secrets] table of the user config file, read by Prefect 1's own
+// rules for which variables are secrets (Key). It knows nothing of the
+// keyring or the API.
 package localcontext
 
 import (
