@@ -34,8 +34,10 @@ func (g *globals) registerCIMasks(f ciMaskFlags, values map[string]resolve.Secre
 		minLen = mask.DefaultMinLen
 	}
 	names := make([]string, 0, len(values))
-	for n := range values {
-		names = append(names, n)
+	for n, v := range values {
+		if !v.IsPublic() { // a Prefect variable is no secret
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	var warnings, out []byte

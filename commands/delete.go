@@ -40,7 +40,7 @@ Examples:
 }
 
 func (g *globals) delete(name, from string, force bool) error {
-	if err := resolve.CheckName(name); err != nil {
+	if err := resolve.CheckWritableName("delete", name); err != nil {
 		return err
 	}
 	t, err := g.target("from", from)

@@ -135,10 +135,10 @@ func (g *globals) exec(in *execInput) error {
 	}
 	secrets := make([]mask.Secret, 0, len(wanted))
 	for _, w := range wanted {
-		if w.Plain {
+		v := res.Values[w.Name]
+		if w.Plain || v.IsPublic() { // plain values and Prefect variables are no secrets
 			continue
 		}
-		v := res.Values[w.Name]
 		secrets = append(secrets, mask.Secret{Name: w.Name, Value: v.Reveal(), JSON: v.IsJSON()})
 	}
 	minLen := in.MaskMin

@@ -48,7 +48,7 @@ Examples:
 }
 
 func (g *globals) explain(name string) error {
-	if err := resolve.CheckName(name); err != nil {
+	if err := resolve.CheckNameOrAddress(name); err != nil {
 		return err
 	}
 	chain, err := g.chain()

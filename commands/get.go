@@ -55,7 +55,7 @@ Examples:
 }
 
 func (g *globals) get(in *getInput) error {
-	if err := resolve.CheckName(in.Name); err != nil {
+	if err := resolve.CheckNameOrAddress(in.Name); err != nil {
 		return err
 	}
 	chain, err := g.chain()

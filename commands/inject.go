@@ -75,7 +75,7 @@ func (g *globals) inject(in *injectInput) error {
 		}
 		seen[r.Name] = true
 		origin := name + ":" + strconv.Itoa(r.Line) + ":" + strconv.Itoa(r.Col)
-		if err := resolve.CheckName(r.Name); err != nil {
+		if err := resolve.CheckNameOrAddress(r.Name); err != nil {
 			return fmt.Errorf("%s: %w", origin, err)
 		}
 		wanted = append(wanted, inject.Definition{Name: r.Name, Origin: origin})

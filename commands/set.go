@@ -83,7 +83,7 @@ Examples:
 // The check for an existing name and the write are one step where the store
 // can make them so (the keyring's Create, under its lock).
 func (g *globals) set(in *setInput) error {
-	if err := resolve.CheckName(in.Name); err != nil {
+	if err := resolve.CheckWritableName("set", in.Name); err != nil {
 		return err
 	}
 	t, err := g.target("to", in.To)

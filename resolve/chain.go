@@ -46,6 +46,8 @@ type Result struct {
 	Missing []string          // names no source had, in the order asked
 	Asked   []string          // sources that were asked, in order
 	Skipped []Skip
+	// Why says, for each address in Missing, why it has no value.
+	Why map[string]string
 }
 
 func (c *Chain) trace(ev TraceEvent) {
@@ -68,7 +70,16 @@ func (c *Chain) absent(err error) (Skip, bool) {
 // fails while names are still missing is an error naming them.
 func (c *Chain) Resolve(ctx context.Context, names []string) (*Result, error) {
 	res := &Result{Values: make(map[string]Secret), From: make(map[string]string)}
-	missing := dedupe(names)
+	missing, addrs, err := splitAddresses(dedupe(names))
+	if err != nil {
+		return nil, err
+	}
+	if len(addrs) > 0 {
+		if err := c.resolveAddresses(ctx, addrs, res); err != nil {
+			return nil, err
+		}
+	}
+	addressMisses := res.Missing
 	for _, src := range c.Sources {
 		if len(missing) == 0 {
 			break
@@ -95,7 +106,7 @@ func (c *Chain) Resolve(ctx context.Context, names []string) (*Result, error) {
 		}
 		missing = still
 	}
-	res.Missing = missing
+	res.Missing = append(addressMisses, missing...)
 	return res, nil
 }
 
@@ -127,6 +138,13 @@ func sourceError(src Source, names []string, err error) error {
 // those skipped and why, and for each missing name a known name that
 // differs from it only in case.
 func (c *Chain) NotFound(ctx context.Context, res *Result) error {
+	if rest, addrErr := addressesNotFound(res); addrErr != nil {
+		if len(rest.Missing) == 0 {
+			return addrErr
+		}
+		nameErr := c.NotFound(ctx, rest)
+		return joinNotFound(nameErr, addrErr)
+	}
 	msg := "secret " + quoteNames(res.Missing) + " not found"
 	if len(res.Missing) > 1 {
 		msg = "secrets " + quoteNames(res.Missing) + " not found"

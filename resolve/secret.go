@@ -24,6 +24,7 @@ type Secret struct {
 type sealed struct {
 	open   func() []byte
 	isJSON bool
+	public bool
 }
 
 func seal(b []byte, isJSON bool) Secret {
@@ -46,6 +47,18 @@ func (s Secret) Reveal() []byte {
 	}
 	return s.p.open()
 }
+
+// NewPublic wraps a value that is not a secret (a Prefect variable): it is
+// sealed as a secret is, so no log or message shows it, but it is not
+// masked in exec's output nor registered with CI log masking.
+func NewPublic(b []byte, isJSON bool) Secret {
+	s := seal(b, isJSON)
+	s.p.public = true
+	return s
+}
+
+// IsPublic reports whether the value is not a secret (see NewPublic).
+func (s Secret) IsPublic() bool { return s.p != nil && s.p.public }
 
 // IsJSON reports whether the value is structured and its bytes are JSON text.
 func (s Secret) IsJSON() bool { return s.p != nil && s.p.isJSON }

@@ -40,7 +40,7 @@ func ReadFiles(paths []string) ([]Definition, error) {
 				out = append(out, Definition{Var: e.Key, Plain: true, Value: e.Value, Given: ByFile, Origin: origin})
 				continue
 			}
-			if err := resolve.CheckName(name); err != nil {
+			if err := resolve.CheckNameOrAddress(name); err != nil {
 				return nil, fmt.Errorf("%s: $%s: %w", origin, e.Key, err)
 			}
 			out = append(out, Definition{Var: e.Key, Name: name, Given: ByFile, Origin: origin})

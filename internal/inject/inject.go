@@ -155,7 +155,7 @@ func parseFlag(s string) (Definition, error) {
 	if err := CheckVar(varName); err != nil {
 		return Definition{}, bad("malformed -s %s: %v", resolve.QuoteName(s), err)
 	}
-	if err := resolve.CheckName(name); err != nil {
+	if err := resolve.CheckNameOrAddress(name); err != nil {
 		return Definition{}, err
 	}
 	return Definition{Var: varName, Name: name, Given: ByFlag, Origin: "-s " + s}, nil
@@ -171,7 +171,7 @@ func environmentRefs(environ []string) ([]Definition, error) {
 		if !isRef {
 			continue
 		}
-		if err := resolve.CheckName(name); err != nil {
+		if err := resolve.CheckNameOrAddress(name); err != nil {
 			return nil, fmt.Errorf("reference in $%s: %w", k, err)
 		}
 		refs = append(refs, Definition{Var: k, Name: name, Given: ByEnvironment, Origin: "reference in $" + k})

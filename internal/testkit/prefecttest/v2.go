@@ -79,8 +79,9 @@ type V2 struct {
 	typeTime string
 	schemas  []v2schema // newest first
 
-	smu  sync.Mutex
-	docs map[string]*v2doc // by name
+	smu   sync.Mutex
+	docs  map[string]*v2doc // by name
+	typed *typedStore       // blocks of other types, variables (v2_typed.go)
 	// csrf are the CSRF tokens handed out, by client id.
 	csrf map[string]csrfToken
 }
@@ -377,9 +378,7 @@ func (s *V2) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		if s.route(w, r, body, "GET", "include_secrets") {
 			s.readByName(w, r, rel[len(byName):])
 		}
-	case strings.HasPrefix(rel, "/block_types/slug/") && !strings.Contains(rel[len("/block_types/slug/"):], "/"):
-		s.errorf(r, "block type %q: only the Secret block type's slug is \"secret\"", rel[len("/block_types/slug/"):])
-		detail(w, http.StatusNotFound, "Block type not found")
+	case s.serveTyped(w, r, body, rel):
 	case rel == "/block_schemas/filter":
 		if s.route(w, r, body, "POST", "") {
 			s.filterSchemas(w, r, body)
@@ -590,17 +589,9 @@ func (s *V2) readByName(w http.ResponseWriter, r *http.Request, escName string) 
 		detail(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	include := false
-	if v := r.URL.Query()["include_secrets"]; len(v) > 0 {
-		switch strings.ToLower(v[len(v)-1]) {
-		case "true", "1", "yes", "on":
-			include = true
-		case "false", "0", "no", "off":
-		default:
-			s.errorf(r, "include_secrets=%q is not a boolean", v[len(v)-1])
-			s.invalid(w, nil, []any{"query", "include_secrets"}, "Input should be a valid boolean", "bool_parsing")
-			return
-		}
+	include, ok := s.includeSecrets(w, r)
+	if !ok {
+		return
 	}
 	s.smu.Lock()
 	defer s.smu.Unlock()

@@ -230,7 +230,8 @@ func TestV2Rejections(t *testing.T) {
 	}{
 		{"unknown path", "GET", "/secrets", "", nil, 404, "no such endpoint"},
 		{"no /api", "GET", "/../block_types/slug/secret", "", nil, 404, "not under the API base"},
-		{"other block type", "GET", "/block_types/slug/json", "", nil, 404, `block type "json"`},
+		{"typed read extra query", "GET", "/block_types/slug/json/block_documents/name/x?include_secrets=true&x=1", "", nil, 404, `unexpected query parameter "x"`},
+		{"variable with query", "GET", "/variables/name/x?include_secrets=true", "", nil, 404, `unexpected query parameter "include_secrets"`},
 		{"wrong method", "GET", "/block_documents/filter", "", nil, 405, "method GET"},
 		{"text content type", "POST", "/block_documents/filter", filter, []string{"Content-Type", "text/plain"}, 422, "Content-Type"},
 		{"not json", "POST", "/block_documents/filter", "{not json", nil, 422, "not valid JSON"},

@@ -33,17 +33,21 @@ func Programs() map[string]func() {
 // Commands are the script commands, for testscript.Params.Cmds.
 func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"waitfile":      cmdWaitfile,
-		"waitstop":      cmdWaitstop,
-		"waitcaught":    cmdWaitcaught,
-		"signal":        cmdSignal,
-		"chomp":         Chomp,
-		"keyring":       cmdKeyring,
-		"prefectapi":    cmdPrefectAPI,
-		"apiblock":      cmdAPIBlock,
-		"apihas":        cmdAPIHas,
-		"apicount":      cmdAPICount,
-		"apiscript":     cmdAPIScript,
+		"waitfile":   cmdWaitfile,
+		"waitstop":   cmdWaitstop,
+		"waitcaught": cmdWaitcaught,
+		"signal":     cmdSignal,
+		"chomp":      Chomp,
+		"keyring":    cmdKeyring,
+		"prefectapi": cmdPrefectAPI,
+		"apiblock":   cmdAPIBlock,
+		"apihas":     cmdAPIHas,
+		"apicount":   cmdAPICount,
+		"apiscript":  cmdAPIScript,
+		// api_typed.go
+		"apitypedblock": cmdAPITypedBlock,
+		"apiblocktype":  cmdAPIBlockType,
+		"apivariable":   cmdAPIVariable,
 		"checkoutbuild": cmdCheckoutBuild,
 		// format.go
 		"hostile":     cmdHostile,

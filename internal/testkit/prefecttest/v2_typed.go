@@ -1,0 +1,262 @@
+package prefecttest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/uuid"
+)
+
+// Block types other than Secret, their documents, and variables: what
+// addresses (prefect.blocks.<slug>.<name>[.<path>], prefect.variables.<name>)
+// read. A type is known once SetBlockType or SetTypedBlock named it; an
+// unknown slug is a 404 "Block type not found" for the type and
+// "Block document not found" for a document, as Prefect's server answers.
+
+type typedType struct {
+	id           string
+	slug, name   string
+	secretFields []string // as a schema's secret_fields: "url", "headers.*"
+	docs         map[string]*typedDoc
+}
+
+type typedDoc struct {
+	id, name, created string
+	data              json.RawMessage // the block's data object
+}
+
+// typedStore is the V2 fake's blocks of other types, and its variables.
+type typedStore struct {
+	types     map[string]*typedType // by slug
+	variables map[string]*v2variable
+}
+
+type v2variable struct {
+	id, name, created string
+	value             json.RawMessage
+}
+
+func (s *V2) store() *typedStore {
+	if s.typed == nil {
+		s.typed = &typedStore{types: map[string]*typedType{}, variables: map[string]*v2variable{}}
+	}
+	return s.typed
+}
+
+// SetBlockType makes a block type known, with the secret fields of its
+// schema (e.g. "url", "headers.*").
+func (s *V2) SetBlockType(slug string, secretFields ...string) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	s.blockTypeLocked(slug).secretFields = secretFields
+}
+
+func (s *V2) blockTypeLocked(slug string) *typedType {
+	st := s.store()
+	t := st.types[slug]
+	if t == nil {
+		t = &typedType{id: uuid.New(), slug: slug, name: titleOf(slug), docs: map[string]*typedDoc{}}
+		st.types[slug] = t
+	}
+	return t
+}
+
+// titleOf is a block type's name from its slug, as Prefect's are
+// ("slack-webhook" is "Slack Webhook").
+func titleOf(slug string) string {
+	words := strings.Split(slug, "-")
+	for i, w := range words {
+		if w != "" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// SetTypedBlock stores a block document of type slug (made known if it is
+// not) with data, any JSON-encodable object (a json.RawMessage as is).
+// For the Secret type, use SetBlock.
+func (s *V2) SetTypedBlock(slug, name string, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil || !strings.HasPrefix(string(raw), "{") {
+		s.t.Errorf("prefecttest V2: SetTypedBlock(%q, %q): data must be a JSON object (%v)", slug, name, err)
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	t := s.blockTypeLocked(slug)
+	t.docs[name] = &typedDoc{id: uuid.New(), name: name, created: timestamp(time.Now()), data: raw}
+}
+
+// SetVariable stores a variable holding value (any JSON-encodable value).
+func (s *V2) SetVariable(name string, value any) {
+	raw, err := json.Marshal(value)
+	if err != nil {
+		s.t.Errorf("prefecttest V2: SetVariable(%q): %v", name, err)
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	s.store().variables[name] = &v2variable{id: uuid.New(), name: name, created: timestamp(time.Now()), value: raw}
+}
+
+// serveTyped answers the routes of typed blocks and variables; false when
+// rel is none of them.
+func (s *V2) serveTyped(w http.ResponseWriter, r *http.Request, body []byte, rel string) bool {
+	const slugs, docs = "/block_types/slug/", "/block_documents/name/"
+	switch {
+	case strings.HasPrefix(rel, "/variables/name/") && !strings.Contains(rel[len("/variables/name/"):], "/"):
+		if s.route(w, r, body, "GET", "") {
+			s.readVariable(w, r, rel[len("/variables/name/"):])
+		}
+	case strings.HasPrefix(rel, slugs):
+		slug, rest, _ := strings.Cut(rel[len(slugs):], "/")
+		escName, isDoc := strings.CutPrefix("/"+rest, docs)
+		switch {
+		case slug == "secret" || slug == "":
+			return false
+		case rest == "":
+			if s.route(w, r, body, "GET", "") {
+				s.readBlockType(w, r, slug)
+			}
+		case isDoc && escName != "" && !strings.Contains(escName, "/"):
+			if s.route(w, r, body, "GET", "include_secrets") {
+				s.readTypedDoc(w, r, slug, escName)
+			}
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *V2) unescape(w http.ResponseWriter, r *http.Request, esc, what string) (string, bool) {
+	name, err := url.PathUnescape(esc)
+	if err != nil {
+		s.errorf(r, "malformed escape in the %s: %v", what, err)
+		detail(w, http.StatusNotFound, "Not Found")
+		return "", false
+	}
+	return name, true
+}
+
+func (s *V2) readBlockType(w http.ResponseWriter, r *http.Request, escSlug string) {
+	slug, ok := s.unescape(w, r, escSlug, "block type's slug")
+	if !ok {
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	t := s.store().types[slug]
+	if t == nil {
+		detail(w, http.StatusNotFound, "Block type not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, t.json())
+}
+
+func (t *typedType) json() map[string]any {
+	return map[string]any{"id": t.id, "name": t.name, "slug": t.slug, "is_protected": false}
+}
+
+func (s *V2) readTypedDoc(w http.ResponseWriter, r *http.Request, slug, escName string) {
+	name, ok := s.unescape(w, r, escName, "block name")
+	if !ok {
+		return
+	}
+	include, ok := s.includeSecrets(w, r)
+	if !ok {
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	t := s.store().types[slug]
+	var d *typedDoc
+	if t != nil {
+		d = t.docs[name]
+	}
+	if d == nil {
+		detail(w, http.StatusNotFound, "Block document not found")
+		return
+	}
+	data := d.data
+	if !include {
+		data = obfuscate(data, t.secretFields)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": d.id, "created": d.created, "updated": d.created, "name": d.name,
+		"data": data, "block_type_id": t.id, "block_type_name": t.name, "block_type": t.json(),
+		"block_schema_id": t.id, "block_document_references": map[string]any{}, "is_anonymous": false,
+	})
+}
+
+// includeSecrets reads the include_secrets query parameter as FastAPI
+// reads a boolean; false, false if it answered 422.
+func (s *V2) includeSecrets(w http.ResponseWriter, r *http.Request) (include, ok bool) {
+	v := r.URL.Query()["include_secrets"]
+	if len(v) == 0 {
+		return false, true
+	}
+	switch strings.ToLower(v[len(v)-1]) {
+	case "true", "1", "yes", "on":
+		return true, true
+	case "false", "0", "no", "off":
+		return false, true
+	}
+	s.errorf(r, "include_secrets=%q is not a boolean", v[len(v)-1])
+	s.invalid(w, nil, []any{"query", "include_secrets"}, "Input should be a valid boolean", "bool_parsing")
+	return false, false
+}
+
+// obfuscate writes Prefect's mask over each secret field of data, as the
+// server does without include_secrets: "a.b" a field, "a.*" every field
+// of the object at a.
+func obfuscate(data json.RawMessage, fields []string) json.RawMessage {
+	var m map[string]any
+	if json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	for _, f := range fields {
+		obfuscatePath(m, strings.Split(f, "."))
+	}
+	out, _ := json.Marshal(m)
+	return out
+}
+
+func obfuscatePath(m map[string]any, keys []string) {
+	if len(keys) == 1 {
+		if keys[0] == "*" {
+			for k := range m {
+				m[k] = Obfuscated
+			}
+		} else if _, ok := m[keys[0]]; ok {
+			m[keys[0]] = Obfuscated
+		}
+		return
+	}
+	if inner, ok := m[keys[0]].(map[string]any); ok {
+		obfuscatePath(inner, keys[1:])
+	}
+}
+
+func (s *V2) readVariable(w http.ResponseWriter, r *http.Request, escName string) {
+	name, ok := s.unescape(w, r, escName, "variable name")
+	if !ok {
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	v := s.store().variables[name]
+	if v == nil {
+		detail(w, http.StatusNotFound, "Variable not found.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": v.id, "created": v.created, "updated": v.created, "name": v.name, "value": v.value, "tags": []string{},
+	})
+}

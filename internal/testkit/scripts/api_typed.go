@@ -1,0 +1,50 @@
+//go:build unix
+
+package scripts
+
+import (
+	"encoding/json"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// apitypedblock SLUG NAME JSON stores a block of type SLUG in the fake
+// Prefect 2/3 API, its data the JSON object given.
+func cmdAPITypedBlock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: apitypedblock SLUG NAME JSON")
+	}
+	a := apiOf(ts)
+	if a.v2 == nil {
+		ts.Fatalf("apitypedblock needs prefectapi v2")
+	}
+	a.v2.SetTypedBlock(args[0], args[1], json.RawMessage(args[2]))
+}
+
+// apiblocktype SLUG [SECRET_FIELD]... makes a block type known to the
+// fake, with its schema's secret fields ("url", "headers.*").
+func cmdAPIBlockType(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: apiblocktype SLUG [SECRET_FIELD]...")
+	}
+	a := apiOf(ts)
+	if a.v2 == nil {
+		ts.Fatalf("apiblocktype needs prefectapi v2")
+	}
+	a.v2.SetBlockType(args[0], args[1:]...)
+}
+
+// apivariable NAME JSON stores a variable in the fake Prefect 2/3 API.
+func cmdAPIVariable(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: apivariable NAME JSON")
+	}
+	a := apiOf(ts)
+	if a.v2 == nil {
+		ts.Fatalf("apivariable needs prefectapi v2")
+	}
+	if !json.Valid([]byte(args[1])) {
+		ts.Fatalf("apivariable %s: %q is not JSON", args[0], args[1])
+	}
+	a.v2.SetVariable(args[0], json.RawMessage(args[1]))
+}
