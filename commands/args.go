@@ -1,5 +1,22 @@
 package commands
 
+// The order of the words of a command line. urfave/cli/v2 parses flags
+// with Go's flag package, which lacks what this file supplies:
+//
+//   - a command's flags after its arguments (`get NAME --json`): the flag
+//     package stops at the first argument, so reorder moves the command's
+//     flags before its arguments, except exec's, whose words from its first
+//     argument on are the child's command line;
+//   - "--" and flag words as values: the flag package takes whatever word
+//     follows a flag as its value (`exec -s -- true` asks for a secret
+//     named "--"); scan refuses a value that is missing, "--", or a word
+//     that starts with "-", which is written joined instead (-s=-x);
+//   - a global flag given after the command: refused with the command line
+//     corrected (corrected), where urfave only knows the flag is not the
+//     command's;
+//   - flags named as the user wrote them (written): the flag package names
+//     every flag "-name" in its errors.
+
 import (
 	"strconv"
 	"strings"
@@ -17,6 +34,12 @@ func isFlagWord(w string) bool {
 func flagName(w string) string {
 	name, _, _ := strings.Cut(strings.TrimLeft(w, "-"), "=")
 	return name
+}
+
+// asWritten is a flag word's name with the dashes the user gave it:
+// "-timeout" for -timeout=5.
+func asWritten(w string) string {
+	return w[:len(w)-len(strings.TrimLeft(w, "-"))] + flagName(w)
 }
 
 // lookupOption finds the option named name among flags.
@@ -42,77 +65,175 @@ func takesNext(o *option, w string) bool {
 	return o != nil && o.TakesValue() && !strings.Contains(w, "=")
 }
 
-// commandIndex is the index in args (args[0] the program) of the command
-// word, after the global flags; -1 when there is none, or an unknown global
-// flag or a "--" comes first (urfave then says what is wrong).
-func (a *App) commandIndex(args []string) int {
-	for i := 1; i < len(args); i++ {
-		w := args[i]
-		if !isFlagWord(w) {
-			if w == "--" {
-				return -1
-			}
-			return i
-		}
-		o := a.globalOption(flagName(w))
-		if o == nil {
-			return -1
-		}
-		if takesNext(o, w) {
-			i++
-		}
-	}
-	return -1
+// cmdLine is a command line (args[0] the program) read the way urfave will
+// parse it once reordered.
+type cmdLine struct {
+	args []string
+	ci   int          // the index of the command word; -1 when none comes before an unknown global flag or "--"
+	cmd  *cli.Command // nil when there is no command, or it is unknown
+	tail []group      // the words after the command, when it is known
+	// err is the first flag whose value is not there, when it comes before
+	// any flag that urfave refuses (that one urfave reports).
+	err error
 }
 
-// reorder moves a command's flags before its arguments, so that
-// `get NAME --json` means `get --json NAME`: Go's flag package, and so
-// urfave/cli/v2, stops at the first argument. Words after a "--" stay
-// arguments. A global flag after the command is moved too, so that the
-// command's parsing refuses it with the corrected command line (see
-// flagError). exec is left as it is: everything after its first argument
-// is the child's command line. So is help.
-func (a *App) reorder(args []string) []string {
-	ci := a.commandIndex(args)
-	if ci < 0 {
-		return args
+// group is one flag with its value, one argument, or the words that are
+// arguments whatever they look like: "--" and all after it, exec's command
+// line, and help's arguments.
+type group struct {
+	words  []string
+	flag   bool
+	global bool // a global flag, after the command
+	rest   bool
+}
+
+// scan reads a command line.
+func (a *App) scan(args []string) *cmdLine {
+	l := &cmdLine{args: args, ci: -1}
+	for i := 1; i < len(args) && l.ci < 0; i++ {
+		w := args[i]
+		switch o := a.globalOption(flagName(w)); {
+		case w == "--":
+			return l
+		case !isFlagWord(w):
+			l.ci = i
+		case o == nil:
+			return l // urfave refuses it
+		case takesNext(o, w):
+			if l.err = valueError(o, w, args[i+1:], ""); l.err != nil {
+				return l
+			}
+			i++
+		}
 	}
-	cmd := a.cli.Command(args[ci])
-	if cmd == nil || cmd.Name == "exec" || cmd.Name == "help" {
-		return args
+	if l.ci < 0 {
+		return l
 	}
-	var flags, rest []string
-	tail := args[ci+1:]
+	if l.cmd = a.cli.Command(args[l.ci]); l.cmd == nil {
+		return l
+	}
+	tail := args[l.ci+1:]
+	refused, positional := false, 0
 	for i := 0; i < len(tail); i++ {
 		w := tail[i]
-		if w == "--" {
-			rest = append(rest, tail[i+1:]...)
+		// exec's words from its first argument on are the child's; help is
+		// not reordered either: urfave stops at their first argument.
+		if w == "--" || (!isFlagWord(w) && (l.cmd.Name == "exec" || l.cmd.Name == "help")) {
+			l.tail = append(l.tail, group{words: tail[i:], rest: true})
 			break
 		}
-		if !isFlagWord(w) {
-			rest = append(rest, w)
-			continue
+		g := group{words: []string{w}, flag: isFlagWord(w)}
+		var o *option
+		if g.flag {
+			if o = lookupOption(l.cmd.Flags, flagName(w)); o == nil {
+				o = a.globalOption(flagName(w))
+				g.global = o != nil
+			}
+			// set never takes a value as an argument, but a word after NAME
+			// may be one a user typed: left an argument, set refuses it
+			// without echoing it, where an unknown flag's error would.
+			g.flag = o != nil || l.cmd.Name != "set" || positional == 0
 		}
-		o := lookupOption(cmd.Flags, flagName(w))
-		if o == nil {
-			o = a.globalOption(flagName(w))
+		if !g.flag {
+			positional++
 		}
-		if o == nil && cmd.Name == "set" && len(rest) > 0 {
-			// set never takes a value as an argument, but a word after
-			// NAME may be one a user typed: left an argument, set refuses
-			// it without echoing it, where an unknown flag's error would.
-			rest = append(rest, w)
-			continue
+		refused = refused || g.flag && (o == nil || g.global)
+		if takesNext(o, w) {
+			if !refused && l.err == nil {
+				l.err = valueError(o, w, tail[i+1:], l.cmd.Name)
+			}
+			if i+1 < len(tail) {
+				i++
+				g.words = append(g.words, tail[i])
+			}
 		}
-		flags = append(flags, w)
-		if takesNext(o, w) && i+1 < len(tail) {
-			i++
-			flags = append(flags, tail[i])
+		l.tail = append(l.tail, g)
+	}
+	return l
+}
+
+// valueError is the usage error for the flag word w of option o (of the
+// command cmd, "" for a global one) when the words after it do not start
+// with its value: there are none, or the next is "--" or starts with "-".
+// A value that starts with "-" is given joined, -s=-x, so that a forgotten
+// value never takes the next flag for it (`-o --force` writing ./--force).
+func valueError(o *option, w string, next []string, cmd string) error {
+	if len(next) > 0 && (next[0] == "-" || !strings.HasPrefix(next[0], "-")) {
+		return nil
+	}
+	w, want := asWritten(w), o.placeholder()
+	hint := usageHint(cmd)
+	switch {
+	case len(next) == 0:
+	case next[0] == "--":
+		hint = `"--" ends the options: the ` + want + " goes before it, " + w + " " + want + " --"
+	default:
+		hint = strconv.Quote(next[0]) + " looks like an option, not a " + want + "; a " + want +
+			` that starts with "-" is joined to its option: ` + w + "=" + shellQuote(next[0])
+	}
+	return usagef(hint, "%s needs a %s", w, want)
+}
+
+// usageHint points to the help of a command, or with "" to the tool's.
+func usageHint(cmd string) string {
+	if cmd == "" {
+		return "run 'prefect-secrets --help' for the usage"
+	}
+	return "run 'prefect-secrets " + cmd + " --help' for the usage"
+}
+
+// reordered is the command line with the command's flags (and any global
+// flag after the command, which the command's parsing then refuses: see
+// flagError) before its arguments, and a "--" between. exec is left as it
+// is: everything after its first argument is the child's command line. So
+// is help.
+func (l *cmdLine) reordered() []string {
+	if l.cmd == nil || l.cmd.Name == "exec" || l.cmd.Name == "help" {
+		return l.args
+	}
+	var flags, rest []string
+	for _, g := range l.tail {
+		switch {
+		case g.rest:
+			rest = append(rest, g.words[1:]...) // after the "--"
+		case g.flag:
+			flags = append(flags, g.words...)
+		default:
+			rest = append(rest, g.words...)
 		}
 	}
-	out := append(append([]string(nil), args[:ci+1]...), flags...)
+	out := append(append([]string(nil), l.args[:l.ci+1]...), flags...)
 	out = append(out, "--")
 	return append(out, rest...)
+}
+
+// corrected is the command line with the global flags given after the
+// command moved before it. For set, only NAME of its arguments is shown:
+// any other may be a value typed by mistake.
+func (l *cmdLine) corrected() string {
+	if l.cmd == nil {
+		return ""
+	}
+	var moved, rest []string
+	positional := 0
+	for _, g := range l.tail {
+		switch {
+		case g.global:
+			moved = append(moved, g.words...)
+		case !g.flag && !g.rest:
+			if positional++; l.cmd.Name == "set" && positional > 1 {
+				continue
+			}
+			fallthrough
+		default:
+			rest = append(rest, g.words...)
+		}
+	}
+	words := append(append(append(append([]string{"prefect-secrets"}, l.args[1:l.ci]...), moved...), l.args[l.ci]), rest...)
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
 }
 
 // written is a flag as the user wrote it ("-timeout", "--timeout"), for
@@ -123,68 +244,13 @@ func (a *App) written(name string) string {
 			break
 		}
 		if isFlagWord(w) && flagName(w) == name {
-			dashes := w[:len(w)-len(strings.TrimLeft(w, "-"))]
-			return dashes + name
+			return asWritten(w)
 		}
 	}
 	if len(name) == 1 {
 		return "-" + name
 	}
 	return "--" + name
-}
-
-// corrected is the command line with the global flags given after the
-// command moved before it. For set, only NAME of its arguments is shown:
-// any other may be a value typed by mistake.
-func (a *App) corrected() string {
-	ci := a.commandIndex(a.args)
-	if ci < 0 {
-		return ""
-	}
-	cmd := a.cli.Command(a.args[ci])
-	if cmd == nil {
-		return ""
-	}
-	var moved, rest []string
-	tail := a.args[ci+1:]
-	positional := 0
-	for i := 0; i < len(tail); i++ {
-		w := tail[i]
-		if w == "--" {
-			rest = append(rest, tail[i:]...)
-			break
-		}
-		if isFlagWord(w) {
-			if o := a.globalOption(flagName(w)); o != nil && lookupOption(cmd.Flags, flagName(w)) == nil {
-				moved = append(moved, w)
-				if takesNext(o, w) && i+1 < len(tail) {
-					i++
-					moved = append(moved, tail[i])
-				}
-				continue
-			}
-			rest = append(rest, w)
-			if o := lookupOption(cmd.Flags, flagName(w)); takesNext(o, w) && i+1 < len(tail) {
-				i++
-				rest = append(rest, tail[i])
-			}
-			continue
-		}
-		if cmd.Name == "exec" { // the child's command line, as it is
-			rest = append(rest, tail[i:]...)
-			break
-		}
-		positional++
-		if cmd.Name == "set" && positional > 1 {
-			continue
-		}
-		rest = append(rest, w)
-	}
-	words := append(append(append(append([]string{"prefect-secrets"}, a.args[1:ci]...), moved...), a.args[ci]), rest...)
-	for i, w := range words {
-		words[i] = shellQuote(w)
-	}
-	return strings.Join(words, " ")
 }
 
 // shellQuote quotes a word for a shell, when it needs it.
@@ -200,24 +266,23 @@ func shellQuote(w string) string {
 
 // flagError turns an error of the flag parsing (Go's flag package, through
 // urfave) into a usage error that names the flag as the user wrote it and
-// says what to do.
+// says what to do. (A flag without its value never gets here: scan
+// refuses it first.)
 func (a *App) flagError(c *cli.Context, err error, _ bool) error {
 	if _, ok := err.(*UsageError); ok {
 		return err
 	}
 	cmd := c.Command
 	isRoot := cmd == nil || cmd.Name == a.cli.Name
-	flags := a.cli.Flags
-	helpHint := "run 'prefect-secrets --help' for the usage"
+	flags, helpHint := a.cli.Flags, usageHint("")
 	if !isRoot {
-		flags = cmd.Flags
-		helpHint = "run 'prefect-secrets " + cmd.Name + " --help' for the usage"
+		flags, helpHint = cmd.Flags, usageHint(cmd.Name)
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		w := a.written(name)
 		if !isRoot && a.globalOption(name) != nil {
-			return usagef("global options go before the command: "+a.corrected(), "%s is a global option: it goes before the command", w)
+			return usagef("global options go before the command: "+a.scan(a.args).corrected(), "%s is a global option: it goes before the command", w)
 		}
 		var names []string
 		for _, f := range flags {
@@ -232,13 +297,6 @@ func (a *App) flagError(c *cli.Context, err error, _ bool) error {
 			return usagef(helpHint, "unknown global option %s", w)
 		}
 		return usagef(helpHint, "unknown option %s for %s", w, cmd.Name)
-	}
-	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-		o := lookupOption(flags, name)
-		if o == nil {
-			return usagef(helpHint, "%s needs a value", a.written(name))
-		}
-		return usagef(helpHint, "%s needs a %s", a.written(name), o.placeholder())
 	}
 	// invalid value "x" for flag -name: cause
 	// invalid boolean value "x" for -name: cause

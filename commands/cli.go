@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 
 	"github.com/prefect-secrets/prefect-secrets/keyring"
 )
@@ -16,16 +17,24 @@ import (
 // The command line is urfave/cli/v2's. The command tree is declared once
 // (New, and one command per file), and help, the reference docs
 // (internal/gendocs) and shell completion (completion.go) all come from
-// that declaration. Around urfave, four things are the tool's own:
+// that declaration. urfave parses the flags, routes to the command and
+// lays out help. What it lacks, this file supplies:
 //
-//   - errors: urfave prints some errors itself and exits in places
-//     (HandleExitCoder, usage errors); here every error is returned to main,
-//     which reports it once (IO.Report) and picks the exit code (ExitCode);
-//   - flags after arguments: Go's flag package, and so urfave, stops at
-//     the first argument; reorder puts a command's flags before its
-//     arguments (`get NAME --json`), except exec's;
-//   - environment variables: options read them through IO.Environ;
-//   - completion requests are answered before urfave runs (completion.go).
+//   - errors returned, never printed: urfave prints "Incorrect Usage" and
+//     help for a usage error, and exits through HandleExitCoder; here
+//     every error goes back to main, which reports it once (IO.Report)
+//     and picks the exit code (ExitCode);
+//   - help and version flags of the tool's own: urfave's HelpFlag and
+//     VersionFlag are package variables it changes as it parses, which
+//     two apps in one process (tests) would share, and its help flag takes
+//     a command's first argument for a command to show help for;
+//   - usage errors for an unknown command or help topic, with the closest
+//     name: urfave's suggestions (Suggest) always name something, however
+//     far, and its help command answers "No help topic" with exit code 3;
+//   - the number of a command's arguments (exactArgs): urfave v2 does not
+//     check it.
+//
+// The order of the words is args.go's; the options' types, options.go's.
 
 // App is the command line: global flags, then a command.
 type App struct {
@@ -146,7 +155,11 @@ func (a *App) Run(args []string) error {
 	if len(args) > 1 && args[1] == completeCommand {
 		return a.complete(args[2:])
 	}
-	err := a.cli.Run(a.reorder(args))
+	l := a.scan(args)
+	if l.err != nil {
+		return l.err
+	}
+	err := a.cli.Run(l.reordered())
 	if errors.Is(err, errDone) {
 		return nil
 	}
@@ -242,35 +255,16 @@ func (a *App) commandHint(name string) string {
 }
 
 // closest returns the candidate nearest to a mistyped word, if one is
-// near enough: at most two edits, and fewer edits than letters.
+// near enough: at most two edits (Levenshtein distance, in bytes, from the
+// package urfave suggests with), and fewer edits than letters.
 func closest(word string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
-		if d := editDistance(word, c); d < bestDist && d < len(c) {
+		if d := smetrics.WagnerFischer(word, c, 1, 1, 1); d < bestDist && d < len(c) {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // exactArgs checks a command got exactly the arguments it names.

@@ -66,11 +66,14 @@ Examples:
 			}
 			script, ok := completionScript(args[0])
 			if !ok {
-				hint := "the shells are " + strings.Join(shells, ", ")
-				if s := closest(args[0], shells); s != "" {
+				hint := "usage: prefect-secrets completion bash|zsh|fish|powershell"
+				// A typo keeps its first letter (bsh): tcsh and ksh are
+				// shells of their own, not bash or zsh mistyped.
+				if s := closest(args[0], shells); s != "" && strings.HasPrefix(args[0], s[:1]) {
 					hint = "did you mean " + s + "? " + hint
 				}
-				return usagef(hint, "no completion for shell %q", args[0])
+				return usagef(hint, "no completion for shell %q: the shells are %s and %s",
+					args[0], strings.Join(shells[:len(shells)-1], ", "), shells[len(shells)-1])
 			}
 			_, err := fmt.Fprint(a.io.Out, script)
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fatih/color"
@@ -77,12 +78,12 @@ func (g *globals) doctor() error {
 		switch {
 		case errors.As(checkErr, &absent):
 			fmt.Fprintf(w, "         skipped: %s\n", absent.Reason)
-			if absent.Hint != "" {
-				fmt.Fprintf(w, "         hint: %s\n", absent.Hint)
+			if h := doctorHint(absent.Hint); h != "" {
+				fmt.Fprintf(w, "         hint: %s\n", h)
 			}
 		case checkErr != nil:
 			fmt.Fprintf(w, "         %s %v\n", bad.Sprint("failed:"), checkErr)
-			if h := Hint(checkErr); h != "" {
+			if h := doctorHint(Hint(checkErr)); h != "" {
 				fmt.Fprintf(w, "         hint: %s\n", h)
 			}
 			if first == nil {
@@ -104,6 +105,12 @@ func (g *globals) doctor() error {
 		return &resolve.Error{Kind: kind, Msg: "a source failed (see above)"}
 	}
 	return nil
+}
+
+// doctorHint is a source's hint as doctor shows it: without the pointer to
+// doctor that the same hint ends with in other commands' errors.
+func doctorHint(hint string) string {
+	return strings.ReplaceAll(hint, "; see prefect-secrets doctor", "")
 }
 
 // settingLines says, for the cloud source, where each Prefect setting it

@@ -63,6 +63,12 @@ Secrets reach the command four ways:
 When GITHUB_ACTIONS=true, every value is first registered with the runner's
 log masking (::add-mask:: on stderr; --no-ci-mask turns this off).
 
+exec's options come before COMMAND; every word from COMMAND on is
+COMMAND's, options included: in exec -s A -- cmd --verbose, --verbose is
+cmd's. "--" marks where COMMAND starts (without it, COMMAND is the first
+word that is not an option of exec), and prefect-secrets' global options,
+such as --verbose, go before exec.
+
 Examples:
   prefect-secrets exec -s DB_PASSWORD -- python flow.py
   prefect-secrets exec -s PGPASSWORD=DB_PASSWORD -- psql -h db

@@ -1,5 +1,25 @@
 package commands
 
+// The options of the command line, as urfave/cli/v2 takes flags (its Flag,
+// DocGenerationFlag and VisibleFlag interfaces). What urfave's own flag
+// types lack, and option supplies:
+//
+//   - environment variables read from the environment the command runs in
+//     (IO.Environ, which tests hand in): urfave's read the process's own
+//     (syscall.Getenv). A global option bound to one (PREFECT_SECRETS_*)
+//     shows it in help through urfave (GetEnvVars), and a bad value in it
+//     is a usage error that names the variable;
+//   - a repeatable flag under either name (-s A --secret B): urfave
+//     refuses two forms of one flag ("Cannot use two forms"), which the
+//     other options keep;
+//   - whether an option was given, and where (origin): on the command line
+//     or in its variable, for messages;
+//   - help text wrapped under its own column: urfave wraps a flag's whole
+//     line from a fixed offset;
+//   - values whose errors say what was expected ("not a duration"), with a
+//     hint (valueHint), where the flag package's and urfave's say "parse
+//     error" or quote strconv.
+
 import (
 	"errors"
 	"flag"
@@ -10,14 +30,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// option is one flag of the command line, as urfave/cli/v2 takes it: its
-// Flag, DocGenerationFlag and VisibleFlag interfaces. The tool has its own
-// rather than urfave's StringFlag, BoolFlag and so on for two reasons:
-// those read their environment variables from the process itself
-// (syscall.Getenv), while commands read the environment through IO.Environ,
-// which tests hand in; and urfave refuses a flag given under two of its
-// names ("Cannot use two forms of the same flag"), which a repeatable flag
-// (-s A --secret B) must allow.
+// option is one flag of the command line.
 type option struct {
 	name  string
 	alias string // a one-letter alias, or ""
@@ -159,14 +172,11 @@ func (o *option) origin() string {
 	return ""
 }
 
-// placeholder is the name of the option's value in its usage (`NAME`).
+// placeholder is the name of the option's value in its usage (`NAME`), as
+// the flag package reads it.
 func (o *option) placeholder() string {
-	if _, rest, ok := strings.Cut(o.usage, "`"); ok {
-		if name, _, ok := strings.Cut(rest, "`"); ok {
-			return name
-		}
-	}
-	return "VALUE"
+	name, _ := flag.UnquoteUsage(&flag.Flag{Usage: o.usage, Value: o.value})
+	return name
 }
 
 // valueHint says what an option takes, for an error about its value.
@@ -182,7 +192,7 @@ func valueHint(o *option, where string) string {
 	if len(o.choices) > 0 {
 		return where + " takes " + strings.Join(o.choices, ", ")
 	}
-	return "run 'prefect-secrets --help' for the usage"
+	return usageHint("")
 }
 
 // The values options set, in place.

@@ -45,6 +45,10 @@ type Entry struct {
 	Key   string
 	Value string
 	Line  int // where the definition starts, from 1
+	// ValueCol is the column (in bytes, from 1) on line Line where the
+	// value's text starts: after the opening quote of a quoted value. An
+	// error about the value, or a part of it, names FILE:LINE:COL from it.
+	ValueCol int
 }
 
 // SyntaxError is a file that does not follow the grammar.
@@ -156,6 +160,10 @@ func (p *parser) definition() (Entry, error) {
 	}
 	p.i++
 	p.skipSpace()
+	e.ValueCol = p.i - p.lineStart + 1
+	if !p.eof() && (p.peek() == '\'' || p.peek() == '"') {
+		e.ValueCol++
+	}
 	var err error
 	switch {
 	case p.eof() || p.peek() == '\n':

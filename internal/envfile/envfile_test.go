@@ -85,12 +85,12 @@ func TestParseFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Entry{
-		{"DB_PASSWORD", "prefect-secret://DB_PASSWORD", 3},
-		{"SLACK", "prefect-secret://SLACK_WEBHOOK_URL", 5},
-		{"MULTI", "one\ntwo", 6},
-		{"REGION", "eu-west-1", 8},
-		{"db.host", "db", 9},
-		{"REGION", "us-east-1", 10},
+		{"DB_PASSWORD", "prefect-secret://DB_PASSWORD", 3, 13},
+		{"SLACK", "prefect-secret://SLACK_WEBHOOK_URL", 5, 14},
+		{"MULTI", "one\ntwo", 6, 8},
+		{"REGION", "eu-west-1", 8, 8},
+		{"db.host", "db", 9, 10},
+		{"REGION", "us-east-1", 10, 8},
 	}
 	if len(entries) != len(want) {
 		t.Fatalf("got %d entries %+v, want %d", len(entries), entries, len(want))
@@ -98,6 +98,40 @@ func TestParseFile(t *testing.T) {
 	for i := range want {
 		if entries[i] != want[i] {
 			t.Errorf("entry %d = %+v, want %+v", i, entries[i], want[i])
+		}
+	}
+}
+
+// ValueCol is where the value's text starts on its line, so that an error
+// about a reference's NAME can name FILE:LINE:COL as syntax errors do.
+func TestParseValueColumn(t *testing.T) {
+	cases := []struct {
+		src string
+		col int
+	}{
+		{`X=prefect-secret://A`, 3},
+		{`  X=v`, 5},
+		{`export X=v`, 10},
+		{"export	  X = 	v", 15},
+		{`X: v`, 4},
+		{`LONG.name-1=v`, 13},
+		{`X="v"`, 4},
+		{`X='v'`, 4},
+		{`X = "prefect-secret://A" # c`, 6},
+		{`X=`, 3},
+		{`X=  `, 5},
+		{`X=""`, 4},
+		{"\xef\xbb\xbfX=v", 3}, // counted after the byte order mark, as errors are
+		{"A=1\nB='two\nlines'\nX=v", 3},
+	}
+	for _, tc := range cases {
+		entries, err := Parse("f", []byte(tc.src))
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.src, err)
+			continue
+		}
+		if e := entries[len(entries)-1]; e.ValueCol != tc.col {
+			t.Errorf("Parse(%q): %s's value at column %d, want %d", tc.src, e.Key, e.ValueCol, tc.col)
 		}
 	}
 }
@@ -194,6 +228,10 @@ func FuzzParse(f *testing.F) {
 		for _, e := range entries {
 			if e.Key == "" || e.Line < last || e.Line > lines {
 				t.Fatalf("bad entry %+v after line %d", e, last)
+			}
+			line := bytes.Split(bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")), []byte("\n"))[e.Line-1]
+			if e.ValueCol <= len(e.Key)+1 || e.ValueCol > len(line)+1 {
+				t.Fatalf("entry %+v: value column outside its line %q", e, line)
 			}
 			for i := 0; i < len(e.Key); i++ {
 				if !isKeyChar(e.Key[i]) {
