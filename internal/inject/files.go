@@ -41,7 +41,8 @@ func ReadFiles(paths []string) ([]Definition, error) {
 				continue
 			}
 			if err := resolve.CheckNameOrAddress(name); err != nil {
-				return nil, fmt.Errorf("%s: $%s: %w", origin, e.Key, err)
+				// The column is the name's, after the scheme.
+				return nil, fmt.Errorf("%s:%d:%d: $%s: %w", path, e.Line, e.ValueCol+len(resolve.RefScheme), e.Key, err)
 			}
 			out = append(out, Definition{Var: e.Key, Name: name, Given: ByFile, Origin: origin})
 		}

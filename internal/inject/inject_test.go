@@ -103,7 +103,7 @@ func TestGatherMalformedFlag(t *testing.T) {
 // A bad name in a file or a reference names where it was.
 func TestGatherBadNameSaysWhere(t *testing.T) {
 	f := writeRefFile(t, "bad.env", "OK=prefect-secret://A\nBAD=prefect-secret://A__B\n")
-	if _, err := Gather(Request{Files: []string{f}}); err == nil || !strings.Contains(err.Error(), f+":2: $BAD") {
+	if _, err := Gather(Request{Files: []string{f}}); err == nil || !strings.Contains(err.Error(), f+":2:22: $BAD") {
 		t.Errorf("bad name in a file: %v", err)
 	}
 	if _, err := Gather(Request{Environ: []string{"R=prefect-secret://A__B"}}); err == nil || !strings.Contains(err.Error(), "reference in $R") {
