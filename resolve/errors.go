@@ -2,8 +2,9 @@ package resolve
 
 import "errors"
 
-// The kinds of failure, each with its own exit code (see main.go). An error
-// from this package matches exactly one of them with errors.Is.
+// The kinds of failure, each with its own exit code (commands/errors.go
+// maps them: ExitCode). An error from this package matches exactly one of
+// them with errors.Is.
 var (
 	ErrBadInput    = errors.New("bad input")
 	ErrNotFound    = errors.New("not found")

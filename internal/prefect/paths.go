@@ -9,7 +9,8 @@ import (
 // (interpolate_env_vars) gives PREFECT__USER_CONFIG_PATH,
 // PREFECT__BACKEND_CONFIG_PATH and every config value, home_dir among them,
 // to os.path.expandvars and then os.path.expanduser, again until nothing
-// changes, at most 10 times.
+// changes, at most 10 times. (PREFECT__BACKEND_CONFIG_PATH gets only the ~
+// step here, as it always has: see readV1Settings.)
 
 // UserConfigPath is Prefect 1's user config file, which also holds the
 // local context's secrets: PREFECT__USER_CONFIG_PATH (the first of its
