@@ -162,6 +162,7 @@ func (g *globals) exec(in *execInput) error {
 	g.logf("exec: running %s with its output masked", path)
 	return g.io.Supervise(proc.Supervision{
 		Path: path, Argv: in.Command, Env: env,
+		InTTY: g.io.InTTY, OutTTY: g.io.OutTTY, ErrTTY: g.io.ErrTTY,
 		Stdout: m.Writer(g.io.Out), Stderr: m.Writer(g.io.Err),
 		Idle: maskIdle,
 	})

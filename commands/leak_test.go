@@ -3,11 +3,12 @@ package commands
 import (
 	"bytes"
 	"fmt"
-	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/proc"
 )
 
 // canary is planted as a secret value; no stderr, verbose line, error or
@@ -39,12 +40,22 @@ type leakCase struct {
 	ciMask bool
 }
 
+// Every command, on its good and bad paths, keeps the canary out of
+// stderr, its errors, the child's argv, stdout (unless printing it is the
+// command's purpose) and every file but its destination.
 func TestCanaryNeverLeaks(t *testing.T) {
+	for _, tc := range leakCases() {
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// leakCases are the command lines run against the canary.
+func leakCases() []leakCase {
 	brokenTOML := "[context.secrets]\nBROKEN = " + canary + "\n"
 	refs := map[string]string{"refs.env": "X=prefect-secret://CANARY\nREGION=eu\n", "more.env": "M=prefect-secret://MISSING\n"}
 	badRefs := map[string]string{"bad.env": "X=prefect-secret://CANARY\nP=\"" + canary + "\\q\"\n"}
 	ci := []string{"GITHUB_ACTIONS=true"}
-	cases := []leakCase{
+	return []leakCase{
 		{name: "get", args: []string{"get", "CANARY"}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
 		{name: "get json", args: []string{"get", "--json", "CANARY"}, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
 		{name: "get from file", args: []string{"get", "FILE_CANARY"}, config: "[context.secrets]\nFILE_CANARY = \"" + canary + "\"\n", stdoutMayShow: true, code: 0, says: "found 1 of 1"},
@@ -105,89 +116,111 @@ func TestCanaryNeverLeaks(t *testing.T) {
 		{name: "ci no-ci-mask", args: []string{"get", "--no-ci-mask", "CANARY"}, env: ci, stdoutMayShow: true, code: 0, says: "found 1 of 1"},
 		{name: "ci missing", args: []string{"export", "-s", "CANARY", "-s", "MISSING", "--format", "json"}, env: ci, code: ExitNotFound, says: "nothing was written"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			home := t.TempDir()
-			t.Chdir(home)
-			if err := os.WriteFile("not-executable", []byte("#!/bin/sh\n"), 0o644); err != nil {
-				t.Fatal(err)
+}
+
+// run runs the case's command line in a directory of its own, with a
+// child that is never started, and checks where the canary went.
+func (tc leakCase) run(t *testing.T) {
+	env := tc.setUp(t)
+	var childArgv []string
+	io, out, errOut := fakeIO(env, tc.stdin, &childArgv)
+	err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
+	if err != nil {
+		io.Report(err)
+	}
+	if got := ExitCode(err); got != tc.code || !strings.Contains(errOut.String(), tc.says) {
+		t.Errorf("ended with %d, want %d, and stderr saying %q; stderr:\n%s", got, tc.code, tc.says, errOut.String())
+	}
+	tc.checkOutput(t, err, out.String(), errOut.String(), childArgv)
+	tc.checkFiles(t, err)
+}
+
+// setUp makes the case's directory (its home and working directory) with
+// its files and user config, and returns its environment.
+func (tc leakCase) setUp(t *testing.T) []string {
+	home := t.TempDir()
+	t.Chdir(home)
+	if err := os.WriteFile("not-executable", []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range tc.files {
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append([]string{
+		"HOME=" + home,
+		"PATH=" + os.Getenv("PATH"),
+		"PREFECT__CONTEXT__SECRETS__CANARY=" + canary,
+	}, tc.env...)
+	if tc.config != "" {
+		path := filepath.Join(home, "config.toml")
+		if err := os.WriteFile(path, []byte(tc.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "PREFECT__USER_CONFIG_PATH="+path)
+	}
+	return env
+}
+
+// checkOutput checks that the canary shows in none of stderr (but in
+// ::add-mask:: lines under GitHub Actions), the error, stdout (unless
+// stdoutMayShow) and the child's argv.
+func (tc leakCase) checkOutput(t *testing.T, err error, stdout, stderr string, childArgv []string) {
+	t.Helper()
+	shown := stderr
+	if tc.ciMask {
+		if !strings.Contains(stderr, "::add-mask::"+canary+"\n") {
+			t.Errorf("under GitHub Actions, stderr does not register the canary:\n%s", stderr)
+		}
+		// Only ::add-mask:: lines may show it.
+		var kept []string
+		for _, line := range strings.SplitAfter(stderr, "\n") {
+			if !strings.HasPrefix(line, "::add-mask::") {
+				kept = append(kept, line)
 			}
-			for name, text := range tc.files {
-				if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			env := append([]string{
-				"HOME=" + home,
-				"PATH=" + os.Getenv("PATH"),
-				"PREFECT__CONTEXT__SECRETS__CANARY=" + canary,
-			}, tc.env...)
-			if tc.config != "" {
-				path := filepath.Join(home, "config.toml")
-				if err := os.WriteFile(path, []byte(tc.config), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				env = append(env, "PREFECT__USER_CONFIG_PATH="+path)
-			}
-			var childArgv []string
-			io, out, errOut := fakeIO(env, tc.stdin, &childArgv)
-			err := New(io, "test").Run(append([]string{"prefect-secrets", "--verbose"}, tc.args...))
-			if err != nil {
-				io.Report(err)
-			}
-			if got := ExitCode(err); got != tc.code || !strings.Contains(errOut.String(), tc.says) {
-				t.Errorf("ended with %d, want %d, and stderr saying %q; stderr:\n%s", got, tc.code, tc.says, errOut.String())
-			}
-			stderr := errOut.String()
-			if tc.ciMask {
-				if !strings.Contains(stderr, "::add-mask::"+canary+"\n") {
-					t.Errorf("under GitHub Actions, stderr does not register the canary:\n%s", stderr)
-				}
-				// Only ::add-mask:: lines may show it.
-				var kept []string
-				for _, line := range strings.SplitAfter(stderr, "\n") {
-					if !strings.HasPrefix(line, "::add-mask::") {
-						kept = append(kept, line)
-					}
-				}
-				stderr = strings.Join(kept, "")
-			}
-			if strings.Contains(stderr, canary[:12]) {
-				t.Errorf("stderr shows the canary:\n%s", errOut.String())
-			}
-			if err != nil && strings.Contains(err.Error(), canary[:12]) {
-				t.Errorf("the error shows the canary: %v", err)
-			}
-			if !tc.stdoutMayShow && strings.Contains(out.String(), canary[:12]) {
-				t.Errorf("stdout shows the canary:\n%s", out.String())
-			}
-			for _, a := range childArgv {
-				if strings.Contains(a, canary[:12]) {
-					t.Errorf("the child's argv shows the canary: %q", childArgv)
-				}
-			}
-			// No file but the destination holds the canary (no temporary
-			// file left behind), and the destination does when it succeeded.
-			entries, _ := os.ReadDir(".")
-			for _, e := range entries {
-				data, _ := os.ReadFile(e.Name())
-				_, given := tc.files[e.Name()]
-				has := strings.Contains(string(data), canary[:12])
-				switch {
-				case e.Name() == tc.dest && err == nil && !has:
-					t.Errorf("the destination %s lacks the canary", e.Name())
-				case e.Name() != tc.dest && !given && has && e.Name() != "config.toml":
-					t.Errorf("%s holds the canary", e.Name())
-				case strings.Contains(e.Name(), ".tmp-"):
-					t.Errorf("a temporary file is left: %s", e.Name())
-				}
-			}
-			if tc.dest != "" && err != nil {
-				if _, statErr := os.Stat(tc.dest); statErr == nil {
-					t.Errorf("%s was written though the command failed", tc.dest)
-				}
-			}
-		})
+		}
+		shown = strings.Join(kept, "")
+	}
+	if strings.Contains(shown, canary[:12]) {
+		t.Errorf("stderr shows the canary:\n%s", stderr)
+	}
+	if err != nil && strings.Contains(err.Error(), canary[:12]) {
+		t.Errorf("the error shows the canary: %v", err)
+	}
+	if !tc.stdoutMayShow && strings.Contains(stdout, canary[:12]) {
+		t.Errorf("stdout shows the canary:\n%s", stdout)
+	}
+	for _, a := range childArgv {
+		if strings.Contains(a, canary[:12]) {
+			t.Errorf("the child's argv shows the canary: %q", childArgv)
+		}
+	}
+}
+
+// checkFiles checks that no file but the destination holds the canary (no
+// temporary file left behind), and that the destination does when the
+// command succeeded and is not there when it failed.
+func (tc leakCase) checkFiles(t *testing.T, err error) {
+	t.Helper()
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		data, _ := os.ReadFile(e.Name())
+		_, given := tc.files[e.Name()]
+		has := strings.Contains(string(data), canary[:12])
+		switch {
+		case e.Name() == tc.dest && err == nil && !has:
+			t.Errorf("the destination %s lacks the canary", e.Name())
+		case e.Name() != tc.dest && !given && has && e.Name() != "config.toml":
+			t.Errorf("%s holds the canary", e.Name())
+		case strings.Contains(e.Name(), ".tmp-"):
+			t.Errorf("a temporary file is left: %s", e.Name())
+		}
+	}
+	if tc.dest != "" && err != nil {
+		if _, statErr := os.Stat(tc.dest); statErr == nil {
+			t.Errorf("%s was written though the command failed", tc.dest)
+		}
 	}
 }
 

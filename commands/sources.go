@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +19,7 @@ import (
 // PREFECT_SECRETS_SOURCES is given.
 const defaultSources = "context,keyring,cloud"
 
-// knownSources are the names --sources takes, each with its constructor.
+// knownSources are the names --sources takes (source makes each).
 var knownSources = []string{"context", "keyring", "cloud", "env"}
 
 // sourceOrder returns the sources to ask, in order, and whether the user
@@ -130,28 +129,10 @@ func (g *globals) home() string {
 	return home
 }
 
-// userConfigPath is Prefect 1's user config file: PREFECT__USER_CONFIG_PATH,
-// else ~/.prefect/config.toml; a leading ~ is the home directory.
+// userConfigPath is Prefect 1's user config file, as Prefect finds it in
+// the command's environment (prefect.UserConfigPath).
 func (g *globals) userConfigPath() string {
-	home := g.home()
-	p := g.io.Getenv("PREFECT__USER_CONFIG_PATH")
-	if p == "" {
-		p = "~/.prefect/config.toml"
-	}
-	// As Prefect does: $VAR and ${VAR} expand; an unset one stays as written.
-	p = os.Expand(p, func(name string) string {
-		if v, ok := g.io.lookupEnv(name); ok {
-			return v
-		}
-		return "${" + name + "}"
-	})
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home == "" {
-			return ""
-		}
-		p = filepath.Join(home, p[1:])
-	}
-	return p
+	return prefect.UserConfigPath(g.io.Environ, g.home())
 }
 
 func (g *globals) trace(ev resolve.TraceEvent) {

@@ -2,8 +2,9 @@ package resolve
 
 import "errors"
 
-// The kinds of failure, each with its own exit code (see main.go). An error
-// from this package matches exactly one of them with errors.Is.
+// The kinds of failure, each with its own exit code (commands/errors.go
+// maps them: ExitCode). An error from this package matches exactly one of
+// them with errors.Is.
 var (
 	// ErrUsage is a command line that makes no sense (a malformed -s,
 	// one variable asked for twice), found below commands.

@@ -1,15 +1,23 @@
-// Package prefect is Prefect's settings: which Prefect API the user's
-// configuration points at and how to reach it, read from the same
-// variables and files as Prefect reads them, and the one expansion of ~ and
-// $VAR in the paths Prefect names. Package prefect/api talks to that API;
-// package prefect/localcontext is Prefect 1's local context.
+// Package prefect is Prefect's settings, read from the same variables and
+// files, with the same rules, as Prefect reads them:
+//
+//   - which Prefect API the user's configuration points at, Prefect 2/3's
+//     or Prefect 1 Cloud's, and how to reach it (Load), and where each
+//     setting came from (Origins);
+//   - Prefect 1's user config file (UserConfigPath) and the one expansion
+//     of ~ and $VAR in the paths Prefect 1 names (paths.go); Prefect 2/3
+//     expands neither in its paths;
+//   - a secret's name as a Prefect 2/3 block name (BlockName).
+//
+// It reads files but talks to no server: package prefect/api talks to the
+// API; package prefect/localcontext reads Prefect 1's local context (its
+// secrets in the environment and in the user config).
 package prefect
 
 import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,8 +108,8 @@ type Settings struct {
 	Home    string   // the user's home directory
 	// URLFlag is --api-url: it wins over every other source of the URL.
 	URLFlag string
-	// UserConfigPath is Prefect 1's user config (PREFECT__USER_CONFIG_PATH,
-	// already expanded), shared with the context source.
+	// UserConfigPath is Prefect 1's user config, as the function
+	// UserConfigPath finds it; the context source reads the same file.
 	UserConfigPath string
 	// Dir is the working directory, where Prefect 3 looks for .env,
 	// prefect.toml and pyproject.toml ("" is the process's).
@@ -114,12 +122,8 @@ type Settings struct {
 
 // Getenv reads a variable of s.Environ.
 func (s Settings) Getenv(key string) string {
-	for _, kv := range s.Environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
+	v, _ := lookupFirst(s.Environ, key)
+	return v
 }
 
 // Load finds the API the user's Prefect configuration points at, as
@@ -214,13 +218,6 @@ func load(s Settings) (*loaded, error) {
 
 func configErr(msg, hint string, err error) error {
 	return &resolve.Error{Kind: resolve.ErrConfig, Msg: msg, Hint: hint, Err: err}
-}
-
-func expandHome(p, home string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, p[1:])
-	}
-	return p
 }
 
 // checkURL refuses a URL that is not http(s) with a host.

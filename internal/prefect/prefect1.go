@@ -26,118 +26,168 @@ func prefect1Key(key, want string) bool {
 	return ok && strings.ReplaceAll(strings.ToLower(rest), "__", ".") == want
 }
 
-// loadV1 reads Prefect 1's settings as its configuration.py merges them:
+// v1Settings are Prefect 1's settings as its configuration.py merges them:
 // environment variables PREFECT__... over backend.toml over the user
-// config (over Prefect's defaults). A key or tenant set nowhere comes from
-// auth.toml's table for the API's host.
-func loadV1(s Settings) (*prefect1, error) {
-	p := &prefect1{}
-	// The last variable for a key wins, as Prefect walks os.environ.
-	env := func(want string) (value, name string, ok bool) {
-		for _, kv := range s.Environ {
-			if k, v, isKV := strings.Cut(kv, "="); isKV && prefect1Key(k, want) {
-				value, name, ok = v, k, true
-			}
-		}
-		return value, name, ok
-	}
-	user, err := readTOML("Prefect config file", s.UserConfigPath, false)
-	if err != nil {
-		return nil, err
-	}
-	backendPath := s.Getenv("PREFECT__BACKEND_CONFIG_PATH")
-	if backendPath == "" {
-		backendPath = filepath.Join(s.Home, ".prefect", "backend.toml")
-	}
-	backendPath = expandHome(backendPath, s.Home)
-	backendDoc, err := readTOML("Prefect backend file", backendPath, false)
-	if err != nil {
-		return nil, err
-	}
-	// setting is a config key (e.g. "cloud.api") from the environment, then
-	// backend.toml, then the user config.
-	setting := func(key string) (value any, from string, ok bool) {
-		if v, name, ok := env(key); ok {
-			return v, "env " + name, true
-		}
-		parts := strings.Split(key, ".")
-		for _, f := range []struct {
-			doc  map[string]any
-			path string
-		}{{backendDoc, backendPath}, {user, s.UserConfigPath}} {
-			if v, ok := nested(f.doc, parts); ok {
-				return v, key + " in " + f.path, true
-			}
-		}
-		return nil, "", false
-	}
-	text := func(v any) string {
-		if s, ok := v.(string); ok {
-			return s
-		}
-		return fmt.Sprint(v)
-	}
+// config (over Prefect's defaults, which the callers know).
+type v1Settings struct {
+	environ               []string
+	user, backend         map[string]any
+	userPath, backendPath string
+}
 
+// readV1Settings reads the user config and backend.toml. The backend
+// file's path (PREFECT__BACKEND_CONFIG_PATH, default
+// ~/.prefect/backend.toml) has only its ~ expanded, not $VAR as Prefect
+// does.
+func readV1Settings(s Settings) (*v1Settings, error) {
+	v := &v1Settings{environ: s.Environ, userPath: s.UserConfigPath}
+	var err error
+	if v.user, err = readTOML("Prefect config file", v.userPath, false); err != nil {
+		return nil, err
+	}
+	v.backendPath = s.Getenv("PREFECT__BACKEND_CONFIG_PATH")
+	if v.backendPath == "" {
+		v.backendPath = filepath.Join(s.Home, ".prefect", "backend.toml")
+	}
+	v.backendPath = expandHome(v.backendPath, s.Home)
+	if v.backend, err = readTOML("Prefect backend file", v.backendPath, false); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// env is the environment variable that sets the config key want (e.g.
+// "cloud.api"): the last one wins, as Prefect walks os.environ.
+func (v *v1Settings) env(want string) (value, name string, ok bool) {
+	for _, kv := range v.environ {
+		if k, val, isKV := strings.Cut(kv, "="); isKV && prefect1Key(k, want) {
+			value, name, ok = val, k, true
+		}
+	}
+	return value, name, ok
+}
+
+// setting is a config key (e.g. "cloud.api") from the environment, then
+// backend.toml, then the user config.
+func (v *v1Settings) setting(key string) (value any, from string, ok bool) {
+	if val, name, ok := v.env(key); ok {
+		return val, "env " + name, true
+	}
+	parts := strings.Split(key, ".")
+	for _, f := range []struct {
+		doc  map[string]any
+		path string
+	}{{v.backend, v.backendPath}, {v.user, v.userPath}} {
+		if val, ok := nested(f.doc, parts); ok {
+			return val, key + " in " + f.path, true
+		}
+	}
+	return nil, "", false
+}
+
+// str is a setting as text ("" where none sets it).
+func (v *v1Settings) str(key string) (value, from string) {
+	val, from, ok := v.setting(key)
+	if !ok {
+		return "", ""
+	}
+	return v1Text(val), from
+}
+
+// v1Text is a setting's value as text.
+func v1Text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// loadV1 reads Prefect 1's settings (v1Settings): whether it would ask its
+// Cloud API for secrets, and if so which API, with which credentials and
+// timeout. A key or tenant set nowhere comes from auth.toml's table for
+// the API's host.
+func loadV1(s Settings) (*prefect1, error) {
+	v, err := readV1Settings(s)
+	if err != nil {
+		return nil, err
+	}
+	p := &prefect1{}
+	if p.whyOff = p.usesAPI(v); p.whyOff != "" {
+		return p, nil
+	}
+	c := &Config{Version: V1}
+	p.apiURL(c, v, s.URLFlag)
+	if err := p.credentials(c, v, s); err != nil {
+		return nil, err
+	}
+	if err := p.requestTimeout(c, v); err != nil {
+		return nil, err
+	}
+	p.cfg = c
+	return p, nil
+}
+
+// usesAPI says why Prefect 1 would not ask its API for secrets, "" when it
+// would: only when backend == "cloud", exactly, and use_local_secrets is
+// False: a TOML false, or text that is "false" in any case (Prefect casts
+// it), nothing else. Either set anywhere is an Origin.
+func (p *prefect1) usesAPI(v *v1Settings) (whyOff string) {
 	backend, backendFrom := any("cloud"), "Prefect 1's default"
-	if v, from, ok := setting("backend"); ok {
-		backend, backendFrom = v, from
+	if val, from, ok := v.setting("backend"); ok {
+		backend, backendFrom = val, from
 	}
 	useLocal, useLocalFrom := any(true), "Prefect 1's default"
-	if v, from, ok := setting("cloud.use_local_secrets"); ok {
-		useLocal, useLocalFrom = v, from
+	if val, from, ok := v.setting("cloud.use_local_secrets"); ok {
+		useLocal, useLocalFrom = val, from
 	}
-	// Prefect asks its API only when backend == "cloud", exactly, and
-	// use_local_secrets is False: a TOML false, or text that is "false" in
-	// any case (Prefect casts it), nothing else.
 	isFalse := useLocal == false
 	if t, ok := useLocal.(string); ok && strings.EqualFold(t, "false") {
 		isFalse = true
 	}
 	switch {
 	case backend != "cloud":
-		p.whyOff = fmt.Sprintf("backend is not \"cloud\" (%s)", backendFrom)
+		whyOff = fmt.Sprintf("backend is not \"cloud\" (%s)", backendFrom)
 	case !isFalse:
-		p.whyOff = "cloud.use_local_secrets is not false"
+		whyOff = "cloud.use_local_secrets is not false"
 	}
 	if backendFrom != "Prefect 1's default" || useLocalFrom != "Prefect 1's default" {
 		p.origins = append(p.origins,
-			Origin{Name: "backend (Prefect 1)", Value: fmt.Sprintf("%q", text(backend)), From: backendFrom},
-			Origin{Name: "cloud.use_local_secrets (Prefect 1)", Value: text(useLocal), From: useLocalFrom})
+			Origin{Name: "backend (Prefect 1)", Value: fmt.Sprintf("%q", v1Text(backend)), From: backendFrom},
+			Origin{Name: "cloud.use_local_secrets (Prefect 1)", Value: v1Text(useLocal), From: useLocalFrom})
 	}
-	if p.whyOff != "" {
-		return p, nil
-	}
+	return whyOff
+}
 
-	c := &Config{Version: V1}
-	str := func(key string) (string, string) {
-		v, from, ok := setting(key)
-		if !ok {
-			return "", ""
-		}
-		return text(v), from
-	}
-	if v, name, ok := env("cloud.api"); ok && v != "" {
-		c.URL, c.URLFrom = v, "env "+name
-	} else if v, from := str("cloud.api"); v != "" && !strings.Contains(v, "${") {
-		c.URL, c.URLFrom = v, from
-	} else if v, from := str("cloud.endpoint"); v != "" {
-		c.URL, c.URLFrom = v, from
+// apiURL is cloud.api: from the environment if set there, else from a
+// file unless it is the default's ${...} reference, else cloud.endpoint,
+// else Prefect 1's default; --api-url (urlFlag) wins.
+func (p *prefect1) apiURL(c *Config, v *v1Settings, urlFlag string) {
+	if val, name, ok := v.env("cloud.api"); ok && val != "" {
+		c.URL, c.URLFrom = val, "env "+name
+	} else if val, from := v.str("cloud.api"); val != "" && !strings.Contains(val, "${") {
+		c.URL, c.URLFrom = val, from
+	} else if val, from := v.str("cloud.endpoint"); val != "" {
+		c.URL, c.URLFrom = val, from
 	} else {
 		c.URL, c.URLFrom = "https://api.prefect.io", "Prefect 1's default"
 	}
-	if s.URLFlag != "" {
-		c.URL, c.URLFrom = s.URLFlag, "--api-url"
+	if urlFlag != "" {
+		c.URL, c.URLFrom = urlFlag, "--api-url"
 	}
 	p.origins = append(p.origins, Origin{Name: "cloud.api (Prefect 1)", Value: c.URL, From: c.URLFrom})
+}
 
-	key, keyFrom := str("cloud.api_key")
-	c.TenantID, c.TenantIDFrom = str("cloud.tenant_id")
+// credentials are cloud.api_key and cloud.tenant_id, each from the
+// settings, else from the cached logins (fromAuthFile).
+func (p *prefect1) credentials(c *Config, v *v1Settings, s Settings) error {
+	key, keyFrom := v.str("cloud.api_key")
+	c.TenantID, c.TenantIDFrom = v.str("cloud.tenant_id")
 	if c.TenantID == "" {
 		c.TenantIDFrom = ""
 	}
 	if key == "" || c.TenantID == "" {
-		if err := p.fromAuthFile(s, c, setting, &key, &keyFrom); err != nil {
-			return nil, err
+		if err := p.fromAuthFile(s, c, v, &key, &keyFrom); err != nil {
+			return err
 		}
 	}
 	if key != "" {
@@ -147,28 +197,35 @@ func loadV1(s Settings) (*prefect1, error) {
 	if c.TenantID != "" {
 		p.origins = append(p.origins, Origin{Name: "cloud.tenant_id (Prefect 1)", Value: c.TenantID, From: c.TenantIDFrom})
 	}
-	if v, from, ok := setting("cloud.request_timeout"); ok {
-		secs, good := prefect1Seconds(v)
-		if !good {
-			return nil, configErr(fmt.Sprintf("Prefect 1 setting cloud.request_timeout from %s is not a positive number of seconds", from),
-				"set it to seconds, e.g. 15 (Prefect 1's default)", nil)
-		}
-		c.RequestTimeout, c.RequestTimeoutFrom = seconds(secs), from
-		p.origins = append(p.origins, Origin{Name: "cloud.request_timeout (Prefect 1)", Value: fmt.Sprint(secs), From: from})
+	return nil
+}
+
+// requestTimeout is cloud.request_timeout, if set.
+func (p *prefect1) requestTimeout(c *Config, v *v1Settings) error {
+	val, from, ok := v.setting("cloud.request_timeout")
+	if !ok {
+		return nil
 	}
-	p.cfg = c
-	return p, nil
+	secs, good := prefect1Seconds(val)
+	if !good {
+		return configErr(fmt.Sprintf("Prefect 1 setting cloud.request_timeout from %s is not a positive number of seconds", from),
+			"set it to seconds, e.g. 15 (Prefect 1's default)", nil)
+	}
+	c.RequestTimeout, c.RequestTimeoutFrom = seconds(secs), from
+	p.origins = append(p.origins, Origin{Name: "cloud.request_timeout (Prefect 1)", Value: fmt.Sprint(secs), From: from})
+	return nil
 }
 
 // fromAuthFile fills what is missing from Prefect 1's cached logins:
-// auth.toml in its home_dir (default ~/.prefect), one table per API
-// server, named by the slug of the URL's host and port.
-func (p *prefect1) fromAuthFile(s Settings, c *Config, setting func(string) (any, string, bool), key, keyFrom *string) error {
+// auth.toml in its home_dir (default ~/.prefect, expanded as Prefect
+// expands it), one table per API server, named by the slug of the URL's
+// host and port.
+func (p *prefect1) fromAuthFile(s Settings, c *Config, v *v1Settings, key, keyFrom *string) error {
 	home, homeFrom := "~/.prefect", "Prefect 1's default"
-	if v, from, ok := setting("home_dir"); ok {
-		home, homeFrom = fmt.Sprint(v), from
+	if val, from, ok := v.setting("home_dir"); ok {
+		home, homeFrom = fmt.Sprint(val), from
 	}
-	home = expandUserVars(home, s)
+	home, _ = expandPath(home, s.Environ, s.Home)
 	path := filepath.Join(home, "auth.toml")
 	doc, err := readTOML("Prefect 1 auth file", path, false)
 	if err != nil || doc == nil {
@@ -255,31 +312,4 @@ func prefect1Seconds(v any) (float64, bool) {
 		return 0, false
 	}
 	return f, f > 0 && !math.IsInf(f, 0)
-}
-
-// expandUserVars expands a path as Prefect 1 does every config value:
-// $VAR and ${VAR} from the environment (an unset one stays as written) and
-// a leading ~, again until nothing changes (at most 10 times).
-func expandUserVars(p string, s Settings) string {
-	for i := 0; i < 10; i++ {
-		next := expandHome(pyExpandVars(p, s.Environ), s.Home)
-		if next == p {
-			break
-		}
-		p = next
-	}
-	return p
-}
-
-var pyVar = lazyRegexp(`\$([A-Za-z0-9_]+|\{[^}]*\})`)
-
-// pyExpandVars is Python's os.path.expandvars.
-func pyExpandVars(p string, environ []string) string {
-	return pyVar().ReplaceAllStringFunc(p, func(m string) string {
-		name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(m, "$"), "{"), "}")
-		if v, ok := getenvExact(environ, name); ok {
-			return v
-		}
-		return m
-	})
 }

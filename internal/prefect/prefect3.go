@@ -418,12 +418,34 @@ func (p *prefect3) checkTables() error {
 }
 
 // config turns the settings into a Config: nil (and no error) when no
-// source gives an API URL and there is no --api-url.
+// source gives an API URL and there is no --api-url. Each setting read is
+// an Origin; of malformed ones, the first (in this order) is the error.
 func (p *prefect3) config(s Settings) (*Config, error) {
 	if err := p.checkTables(); err != nil {
 		return nil, err
 	}
 	c := &Config{Version: V2, Profile: p.profileName}
+	p.profileOrigins()
+	var errs []error
+	urlSet := p.apiSettings(c, s, &errs)
+	p.tlsSettings(c, &errs)
+	p.retrySettings(c, &errs)
+	p.headerSettings(c, &errs)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	if c.URL == "" {
+		if urlSet {
+			p.emptyURL = true
+		}
+		return nil, nil
+	}
+	return c, nil
+}
+
+// profileOrigins are the Origins of where the profile came from:
+// PREFECT_PROFILES_PATH, PREFECT_PROFILE and PREFECT_HOME.
+func (p *prefect3) profileOrigins() {
 	p.origins = append(p.origins, Origin{Name: "PREFECT_PROFILES_PATH", Value: p.profilesPath, From: p.profilesPathFrom})
 	if p.profileName != "" {
 		o := Origin{Name: "PREFECT_PROFILE", Value: p.profileName, From: p.profileNameFrom}
@@ -442,116 +464,122 @@ func (p *prefect3) config(s Settings) (*Config, error) {
 		}
 		p.origins = append(p.origins, o)
 	}
+}
 
-	var errs []error
-	str := func(st setting) (string, string) {
-		r, shadowed, ok := p.lookup(st)
-		if !ok {
-			return "", ""
-		}
-		v, err := asString(r)
-		if err != nil {
-			errs = append(errs, p.malformed(st, r, err))
-			return "", ""
-		}
-		shown := v
-		if st.secret {
-			shown = "(set, not shown)"
-			if v == "" {
-				shown = "(set to empty)"
-			}
-		}
-		p.origins = append(p.origins, Origin{Name: st.env, Value: shown, From: r.from, Shadowed: shadowed})
-		return v, r.from
+// readSetting looks st up and reads it with parse; a malformed value goes
+// to errs. A value read is an Origin, shown by show. ok is false when no
+// source sets st or its value is malformed.
+func readSetting[T any](p *prefect3, errs *[]error, st setting, parse func(raw) (T, error), show func(T) string) (v T, from string, ok bool) {
+	r, shadowed, found := p.lookup(st)
+	if !found {
+		return v, "", false
 	}
+	v, err := parse(r)
+	if err != nil {
+		*errs = append(*errs, p.malformed(st, r, err))
+		return v, "", false
+	}
+	p.origins = append(p.origins, Origin{Name: st.env, Value: show(v), From: r.from, Shadowed: shadowed})
+	return v, r.from, true
+}
 
-	c.URL, c.URLFrom = str(settingURL)
-	urlSet := c.URLFrom != ""
+// sprint shows a setting's value in an Origin.
+func sprint[T any](v T) string { return fmt.Sprint(v) }
+
+// str reads a string setting; a credential's value never shows.
+func (p *prefect3) str(st setting, errs *[]error) (value, from string) {
+	value, from, _ = readSetting(p, errs, st, asString, func(v string) string {
+		switch {
+		case !st.secret:
+			return v
+		case v == "":
+			return "(set to empty)"
+		}
+		return "(set, not shown)"
+	})
+	return value, from
+}
+
+// apiSettings reads which API and its credentials: PREFECT_API_URL
+// (--api-url wins), PREFECT_API_KEY and PREFECT_API_AUTH_STRING. It
+// reports whether a source sets PREFECT_API_URL.
+func (p *prefect3) apiSettings(c *Config, s Settings, errs *[]error) (urlSet bool) {
+	c.URL, c.URLFrom = p.str(settingURL, errs)
+	urlSet = c.URLFrom != ""
 	if s.URLFlag != "" {
 		c.URL, c.URLFrom = s.URLFlag, "--api-url"
 	}
-	key, keyFrom := str(settingKey)
-	auth, authFrom := str(settingAuth)
+	key, keyFrom := p.str(settingKey, errs)
+	auth, authFrom := p.str(settingAuth, errs)
 	if key != "" {
 		c.Key, c.KeyFrom = resolve.NewSecret([]byte(key)), keyFrom
 	}
 	if auth != "" {
 		c.AuthString, c.AuthStringFrom = resolve.NewSecret([]byte(auth)), authFrom
 	}
-	c.SSLCertFile, c.SSLCertFileFrom = str(settingCertFile)
+	return urlSet
+}
+
+// tlsSettings reads PREFECT_API_SSL_CERT_FILE (by default the
+// environment's SSL_CERT_FILE, as Prefect's is) and
+// PREFECT_API_TLS_INSECURE_SKIP_VERIFY.
+func (p *prefect3) tlsSettings(c *Config, errs *[]error) {
+	c.SSLCertFile, c.SSLCertFileFrom = p.str(settingCertFile, errs)
 	if c.SSLCertFileFrom == "" {
-		// Prefect's default for the setting is the environment's SSL_CERT_FILE.
 		if v, ok := getenvExact(p.environ, "SSL_CERT_FILE"); ok && v != "" {
 			c.SSLCertFile, c.SSLCertFileFrom = v, "env SSL_CERT_FILE, Prefect's default for PREFECT_API_SSL_CERT_FILE"
 			p.origins = append(p.origins, Origin{Name: settingCertFile.env, Value: v, From: c.SSLCertFileFrom})
 		}
 	}
-	if r, shadowed, ok := p.lookup(settingInsecure); ok {
-		if v, err := asBool(r); err != nil {
-			errs = append(errs, p.malformed(settingInsecure, r, err))
-		} else {
-			c.InsecureSkipVerify, c.InsecureSkipVerifyFrom = v, r.from
-			p.origins = append(p.origins, Origin{Name: settingInsecure.env, Value: fmt.Sprint(v), From: r.from, Shadowed: shadowed})
-		}
+	if v, from, ok := readSetting(p, errs, settingInsecure, asBool, sprint); ok {
+		c.InsecureSkipVerify, c.InsecureSkipVerifyFrom = v, from
 	}
-	if r, shadowed, ok := p.lookup(settingTimeout); ok {
-		if v, err := asSeconds(r); err != nil {
-			errs = append(errs, p.malformed(settingTimeout, r, err))
-		} else {
-			c.RequestTimeout, c.RequestTimeoutFrom = seconds(v), r.from
-			p.origins = append(p.origins, Origin{Name: settingTimeout.env, Value: fmt.Sprint(v), From: r.from, Shadowed: shadowed})
-		}
+}
+
+// retrySettings reads PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RETRIES
+// and PREFECT_CLIENT_RETRY_EXTRA_CODES.
+func (p *prefect3) retrySettings(c *Config, errs *[]error) {
+	if v, from, ok := readSetting(p, errs, settingTimeout, asSeconds, sprint); ok {
+		c.RequestTimeout, c.RequestTimeoutFrom = seconds(v), from
 	}
-	if r, shadowed, ok := p.lookup(settingRetries); ok {
+	count := func(r raw) (int, error) {
 		v, err := asInt(r)
 		if err == nil && (v < 0 || v > 1<<31) {
 			err = malformed("a count from 0 up")
 		}
-		if err != nil {
-			errs = append(errs, p.malformed(settingRetries, r, err))
-		} else {
-			n := int(v)
-			c.MaxRetries, c.MaxRetriesFrom = &n, r.from
-			p.origins = append(p.origins, Origin{Name: settingRetries.env, Value: fmt.Sprint(n), From: r.from, Shadowed: shadowed})
+		return int(v), err
+	}
+	if n, from, ok := readSetting(p, errs, settingRetries, count, sprint); ok {
+		c.MaxRetries, c.MaxRetriesFrom = &n, from
+	}
+	if v, from, ok := readSetting(p, errs, settingCodes, asCodes, joinInts); ok {
+		c.RetryExtraCodes, c.RetryExtraCodesFrom = v, from
+	}
+}
+
+// headerSettings reads PREFECT_CLIENT_CUSTOM_HEADERS: their names show,
+// never their values, which may be credentials.
+func (p *prefect3) headerSettings(c *Config, errs *[]error) {
+	names := func(v map[string]string) string {
+		l := make([]string, 0, len(v))
+		for name := range v {
+			l = append(l, name)
 		}
-	}
-	if r, shadowed, ok := p.lookup(settingCodes); ok {
-		if v, err := asCodes(r); err != nil {
-			errs = append(errs, p.malformed(settingCodes, r, err))
-		} else {
-			c.RetryExtraCodes, c.RetryExtraCodesFrom = v, r.from
-			p.origins = append(p.origins, Origin{Name: settingCodes.env, Value: joinInts(v), From: r.from, Shadowed: shadowed})
+		if len(l) == 0 {
+			return "none"
 		}
+		sort.Strings(l)
+		return strings.Join(l, ", ") + " (values not shown)"
 	}
-	if r, shadowed, ok := p.lookup(settingHeaders); ok {
-		if v, err := asHeaders(r); err != nil {
-			errs = append(errs, p.malformed(settingHeaders, r, err))
-		} else {
-			names := make([]string, 0, len(v))
-			c.CustomHeaders = make(map[string]resolve.Secret, len(v))
-			for name, val := range v {
-				c.CustomHeaders[name] = resolve.NewSecret([]byte(val))
-				names = append(names, name)
-			}
-			sort.Strings(names)
-			c.CustomHeadersFrom = r.from
-			shown := "none"
-			if len(names) > 0 {
-				shown = strings.Join(names, ", ") + " (values not shown)"
-			}
-			p.origins = append(p.origins, Origin{Name: settingHeaders.env, Value: shown, From: r.from, Shadowed: shadowed})
-		}
+	v, from, ok := readSetting(p, errs, settingHeaders, asHeaders, names)
+	if !ok {
+		return
 	}
-	if len(errs) > 0 {
-		return nil, errs[0]
+	c.CustomHeaders = make(map[string]resolve.Secret, len(v))
+	for name, val := range v {
+		c.CustomHeaders[name] = resolve.NewSecret([]byte(val))
 	}
-	if c.URL == "" {
-		if urlSet {
-			p.emptyURL = true
-		}
-		return nil, nil
-	}
-	return c, nil
+	c.CustomHeadersFrom = from
 }
 
 // seconds is a positive number of seconds as a Duration, at most 100

@@ -38,7 +38,10 @@ func newKeys(ctty, ptmx *os.File) *keys {
 }
 
 // isControllingTerminal reports whether f is our controlling terminal:
-// only on it does TIOCGPGRP answer.
+// only on it does TIOCGPGRP answer. This is not the fact Supervision
+// carries (InTTY: stdin is a terminal at all): stdin may be a terminal
+// other than /dev/tty (< /dev/pts/7), whose reads /dev/tty cannot stand
+// in for.
 func isControllingTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
 	return err == nil

@@ -1,5 +1,18 @@
-// Package proc starts the child command of exec: it finds the program as a
-// shell would and hands the process over to it.
+// Package proc runs the child command of exec and keeps this process
+// fit to hold secrets. It owns:
+//
+//   - finding the program as a shell would (LookPath: 126 and 127);
+//   - handing our process over to it (Exec, execve);
+//   - supervising it when its output is filtered (Supervise): pipes or a
+//     pseudo-terminal as the caller says our streams are, signals passed on
+//     once, job control (Ctrl-Z, fg, through a monitor process for a child
+//     with a terminal of its own), and ending as the child ended;
+//   - what every run does first (AtStart): keep our memory out of core
+//     files (and, on Linux, away from other processes of the user), and
+//     be the monitor when this process was started as one.
+//
+// It knows nothing of secrets, names or masking: it is handed the child's
+// environment and the filters (Flusher) its output goes through.
 package proc
 
 import (

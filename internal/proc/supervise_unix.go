@@ -94,6 +94,13 @@ type supervisor struct {
 	sigs           chan os.Signal
 	catchPipe      func()
 
+	// The child's ends of its stdio that we opened (the pty's slave, the
+	// pipes' write ends), to close once it has them; and the copies of
+	// its output, with what became of each stream.
+	childEnds []*os.File
+	copies    sync.WaitGroup
+	werrs     streamErrors
+
 	// Interactive mode.
 	keys *keys
 	raw  *term.State // our terminal's mode before we made it raw, while raw
@@ -104,100 +111,164 @@ type supervisor struct {
 
 // Supervise runs the command with its stdout and stderr passing through
 // filters (the maskers), staying in between until it ends. How the child
-// is connected depends on which of our streams are a terminal: see mode.
-// Signals sent to us reach the child once; its exit status comes back as
-// an *ExitStatus, and a child killed by a signal makes us end by it. If
-// the child's output could not be written, that is an *OutputError; if
-// our reader went away, the child's next write fails as it would have
-// without us, and we end as the child does.
+// is connected depends on which of our streams are a terminal, as o says:
+// see mode. Signals sent to us reach the child once; its exit status
+// comes back as an *ExitStatus, and a child killed by a signal makes us
+// end by it. If the child's output could not be written, that is an
+// *OutputError; if our reader went away, the child's next write fails as
+// it would have without us, and we end as the child does.
 func Supervise(o Supervision) error {
-	s := &supervisor{o: &o, sigs: make(chan os.Signal, 8)}
+	s := &supervisor{o: &o, mode: chooseMode(o.InTTY, o.OutTTY, o.ErrTTY), sigs: make(chan os.Signal, 8)}
 	s.catchPipe = sync.OnceFunc(func() { signal.Notify(s.sigs, syscall.SIGPIPE) })
-	in := term.IsTerminal(int(os.Stdin.Fd()))
-	out := term.IsTerminal(int(os.Stdout.Fd()))
-	errTTY := term.IsTerminal(int(os.Stderr.Fd()))
-	s.mode = chooseMode(in, out, errTTY)
 	if tty, err := os.Open("/dev/tty"); err == nil {
 		s.ctty = tty
-		defer tty.Close()
 	}
+	defer s.close()
 
-	// The child's stdin, stdout and stderr. It is started with
-	// syscall.ForkExec rather than os/exec, whose first use forks a
-	// throwaway process to probe for pidfd support.
-	stdio := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
-	var closeAfterStart []*os.File
-	defer func() {
-		for _, f := range closeAfterStart {
-			f.Close()
-		}
-	}()
-	var copies sync.WaitGroup
-	var werrs streamErrors
-	if s.mode != modePipes {
-		ptmx, tty, err := pty.Open()
-		if err != nil {
-			return &StartError{Command: o.Path, Code: CodeNotExecutable, Reason: "cannot open a pseudo-terminal: " + err.Error()}
-		}
-		defer ptmx.Close()
-		s.ptmx = ptmx
-		closeAfterStart = append(closeAfterStart, tty)
-		stream, dst := 0, o.Stdout
-		s.sizeFrom = os.Stdout
-		if !out {
-			stream, dst = 1, o.Stderr
-			s.sizeFrom = os.Stderr
-		}
-		copySize(s.sizeFrom, ptmx)
-		if s.mode == modeInteractive {
-			stdio[0] = tty
-		} else if t, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios); err == nil {
-			// Our terminal keeps its own mode and turns "\n" into "\r\n"
-			// itself: the pty must not do it too.
-			t.Oflag &^= unix.ONLCR
-			_ = unix.IoctlSetTermios(int(tty.Fd()), ioctlSetTermios, t)
-		}
-		if out {
-			stdio[1] = tty
-		}
-		if errTTY {
-			stdio[2] = tty
-		}
-		copies.Add(1)
-		go func() { defer copies.Done(); werrs.set(stream, o.copyOut(dst, ptmx, false, nil)) }()
+	stdio, err := s.connect()
+	if err != nil {
+		return err
 	}
-	for i, isTTY := range []bool{out, errTTY} {
+	sys := s.processGroup()
+	if s.mode == modeInteractive {
+		s.keys = newKeys(s.ctty, s.ptmx)
+		if s.mayUseTerminal() {
+			s.takeTerminal()
+		}
+	}
+	s.catchSignals()
+	next, mon, err := s.start(stdio, sys)
+	if err != nil {
+		return err
+	}
+	s.closeChildEnds()
+	ws := s.wait(next, mon)
+	s.drain()
+	s.releaseTerminal()
+	if ws.Signaled() {
+		dieBy(ws.Signal())
+		return &ExitStatus{Code: 128 + int(ws.Signal())}
+	}
+	return s.werrs.result(ws.ExitStatus())
+}
+
+// close gives back, on every way out, what the run holds: our terminal's
+// mode, the pty, the child's ends of its stdio (if it never started) and
+// /dev/tty.
+func (s *supervisor) close() {
+	s.releaseTerminal()
+	if s.ptmx != nil {
+		s.ptmx.Close()
+	}
+	s.closeChildEnds()
+	if s.ctty != nil {
+		s.ctty.Close()
+	}
+}
+
+// connect makes the child's stdin, stdout and stderr for s.mode (ours, a
+// pty, pipes) and starts copying what it writes through the filters.
+func (s *supervisor) connect() ([3]*os.File, error) {
+	stdio := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
+	if s.mode != modePipes {
+		if err := s.openPTY(&stdio); err != nil {
+			return stdio, err
+		}
+	}
+	for i, isTTY := range []bool{s.o.OutTTY, s.o.ErrTTY} {
 		if isTTY {
 			continue
 		}
-		r, w, err := os.Pipe()
+		w, err := s.openPipe(i)
 		if err != nil {
-			return err
+			return stdio, err
 		}
-		closeAfterStart = append(closeAfterStart, w)
-		dst := []Flusher{o.Stdout, o.Stderr}[i]
-		copies.Add(1)
-		go func() { defer copies.Done(); defer r.Close(); werrs.set(i, o.copyOut(dst, r, true, s.catchPipe)) }()
 		stdio[i+1] = w
-		if isPipe(i + 1) {
-			// Our reader may go away (| head -1) while the child is quiet:
-			// then close its end at once, so that its very next write fails
-			// as it would have without us, not the one after.
-			go func() {
-				if readerGone(i + 1) {
-					r.Close()
-				}
-			}()
-		}
 	}
+	return stdio, nil
+}
 
-	// The process group. In interactive mode the monitor gives the child a
-	// session of its own. Otherwise, when we are the foreground group of
-	// our terminal, the child stays in our group, so that the terminal's
-	// Ctrl-C, Ctrl-\ and Ctrl-Z, and the shell's fg and bg, reach it as
-	// they reach us (and we pass none of them on again). Else it gets a
-	// group of its own, so that a signal sent to our whole group (a CI
-	// runner cancelling a job, kill -TERM -PGID) reaches it once, through us.
+// openPTY gives the child a pseudo-terminal in place of each of our
+// streams that is a terminal (stdin too, in interactive mode only), and
+// copies what it writes there into the filter of our first such stream.
+func (s *supervisor) openPTY(stdio *[3]*os.File) error {
+	o := s.o
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return &StartError{Command: o.Path, Code: CodeNotExecutable, Reason: "cannot open a pseudo-terminal: " + err.Error()}
+	}
+	s.ptmx = ptmx
+	s.childEnds = append(s.childEnds, tty)
+	stream, dst := 0, o.Stdout
+	s.sizeFrom = os.Stdout
+	if !o.OutTTY {
+		stream, dst = 1, o.Stderr
+		s.sizeFrom = os.Stderr
+	}
+	copySize(s.sizeFrom, ptmx)
+	if s.mode == modeInteractive {
+		stdio[0] = tty
+	} else if t, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios); err == nil {
+		// Our terminal keeps its own mode and turns "\n" into "\r\n"
+		// itself: the pty must not do it too.
+		t.Oflag &^= unix.ONLCR
+		_ = unix.IoctlSetTermios(int(tty.Fd()), ioctlSetTermios, t)
+	}
+	if o.OutTTY {
+		stdio[1] = tty
+	}
+	if o.ErrTTY {
+		stdio[2] = tty
+	}
+	s.copies.Add(1)
+	go func() { defer s.copies.Done(); s.werrs.set(stream, o.copyOut(dst, ptmx, false, nil)) }()
+	return nil
+}
+
+// openPipe gives the child a pipe for its stdout (i 0) or stderr (i 1),
+// copies what it writes there into the filter, and returns the child's
+// end.
+func (s *supervisor) openPipe(i int) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	s.childEnds = append(s.childEnds, w)
+	dst := []Flusher{s.o.Stdout, s.o.Stderr}[i]
+	s.copies.Add(1)
+	go func() { defer s.copies.Done(); defer r.Close(); s.werrs.set(i, s.o.copyOut(dst, r, true, s.catchPipe)) }()
+	if isPipe(i + 1) {
+		// Our reader may go away (| head -1) while the child is quiet:
+		// then close its end at once, so that its very next write fails
+		// as it would have without us, not the one after.
+		go func() {
+			if readerGone(i + 1) {
+				r.Close()
+			}
+		}()
+	}
+	return w, nil
+}
+
+// closeChildEnds closes our copies of the child's ends of its stdio, once
+// it has its own: then a copy sees the end of the child's output when the
+// child (and whatever it left behind) has closed them.
+func (s *supervisor) closeChildEnds() {
+	for _, f := range s.childEnds {
+		f.Close()
+	}
+	s.childEnds = nil
+}
+
+// processGroup chooses the child's process group. In interactive mode
+// the monitor gives the child a session of its own. Otherwise, when we
+// are the foreground group of our terminal, the child stays in our group,
+// so that the terminal's Ctrl-C, Ctrl-\ and Ctrl-Z, and the shell's fg
+// and bg, reach it as they reach us (and we pass none of them on again).
+// Else it gets a group of its own, so that a signal sent to our whole
+// group (a CI runner cancelling a job, kill -TERM -PGID) reaches it once,
+// through us.
+func (s *supervisor) processGroup() *syscall.SysProcAttr {
 	sys := &syscall.SysProcAttr{}
 	switch {
 	case s.mode == modeInteractive:
@@ -209,22 +280,18 @@ func Supervise(o Supervision) error {
 		// only us: we stop the child, and ourselves once it has stopped.
 		s.catchTSTP = s.ctty != nil
 	}
+	return sys
+}
 
-	if s.mode == modeInteractive {
-		s.keys = newKeys(s.ctty, s.ptmx)
-		if s.mayUseTerminal() {
-			s.takeTerminal()
-		}
-		defer s.releaseTerminal()
-	}
-
-	// Each signal caught costs a round trip to a runtime thread: catch
-	// only what this mode needs, and what can wait until the child runs
-	// only then (catchJobSignals), beside it. SIGPIPE is caught by the
-	// copies before their first write (so that an EPIPE on our stdout does
-	// not kill us before the child); SIGTSTP, SIGTTIN and SIGTTOU are left
-	// to their default action (stop) wherever we can, so that we can stop
-	// ourselves with the signal that stopped the child.
+// catchSignals catches the signals to pass on, and SIGWINCH where the
+// child has a pty. Each signal caught costs a round trip to a runtime
+// thread: catch only what this mode needs, and what can wait until the
+// child runs only then (catchJobSignals), beside it. SIGPIPE is caught by
+// the copies before their first write (so that an EPIPE on our stdout does
+// not kill us before the child); SIGTSTP, SIGTTIN and SIGTTOU are left to
+// their default action (stop) wherever we can, so that we can stop
+// ourselves with the signal that stopped the child.
+func (s *supervisor) catchSignals() {
 	watched := forwarded
 	if s.ptmx != nil {
 		watched = append(watched, syscall.SIGWINCH)
@@ -232,45 +299,50 @@ func Supervise(o Supervision) error {
 	signal.Notify(s.sigs, watched...)
 	// No signal.Stop: it waits for the runtime's signal loop to go idle,
 	// which cost a millisecond at every exit, and we are about to end.
+}
 
-	var mon *monitor
-	var next func() (syscall.WaitStatus, error) // the child's next change of state
+// start starts the command on stdio: through a monitor in interactive
+// mode, else as our own child, in the process group sys says. It returns
+// how to wait for the command's next change of state, and the monitor if
+// there is one. The child is started with syscall.ForkExec rather than
+// os/exec, whose first use forks a throwaway process to probe for pidfd
+// support.
+func (s *supervisor) start(stdio [3]*os.File, sys *syscall.SysProcAttr) (next func() (syscall.WaitStatus, error), mon *monitor, err error) {
 	if s.mode == modeInteractive {
-		var err error
 		if mon, s.pid, err = startMonitor(s.o, stdio); err != nil {
-			return err
+			return nil, nil, err
 		}
-		next = mon.status
-	} else {
-		setDeathSignal(sys)
-		restore := childLimits()
-		pid, err := forkExec(o.Path, o.Argv, &syscall.ProcAttr{
-			Env:   o.Env,
-			Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
-			Sys:   sys,
-		})
-		restore()
-		if err != nil {
-			return startFailure(o.Path, err)
-		}
-		s.pid = pid
-		next = func() (syscall.WaitStatus, error) {
-			for {
-				var ws syscall.WaitStatus
-				_, err := syscall.Wait4(pid, &ws, syscall.WUNTRACED|syscall.WCONTINUED, nil)
-				if err != syscall.EINTR {
-					return ws, err
-				}
+		return mon.status, mon, nil
+	}
+	setDeathSignal(sys)
+	restore := childLimits()
+	pid, err := forkExec(s.o.Path, s.o.Argv, &syscall.ProcAttr{
+		Env:   s.o.Env,
+		Files: []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd()},
+		Sys:   sys,
+	})
+	restore()
+	if err != nil {
+		return nil, nil, startFailure(s.o.Path, err)
+	}
+	s.pid = pid
+	next = func() (syscall.WaitStatus, error) {
+		for {
+			var ws syscall.WaitStatus
+			_, err := syscall.Wait4(pid, &ws, syscall.WUNTRACED|syscall.WCONTINUED, nil)
+			if err != syscall.EINTR {
+				return ws, err
 			}
 		}
 	}
-	for _, f := range closeAfterStart {
-		f.Close()
-	}
-	closeAfterStart = nil
+	return next, nil, nil
+}
 
-	// We wait for the child here; its stops and continues, and the signals
-	// sent to us, are handled by supervise.
+// wait waits for the command to end, reading its changes of state with
+// next; its stops and continues, and the signals sent to us, are handled
+// by supervise meanwhile. Then it reaps the monitor, if any, and returns
+// how the command ended.
+func (s *supervisor) wait(next func() (syscall.WaitStatus, error), mon *monitor) syscall.WaitStatus {
 	changes := make(chan syscall.WaitStatus, 4)
 	done, looped := make(chan struct{}), make(chan struct{})
 	go func() { defer close(looped); s.supervise(changes, done) }()
@@ -295,20 +367,19 @@ func Supervise(o Supervision) error {
 			ws = mws // the monitor is gone without telling: take its end as the command's
 		}
 	}
-	// Drain what the child (or what it left behind) still writes, for a
-	// while: a grandchild holding the output open must not hold us forever.
+	return ws
+}
+
+// drain waits for the copies of what the child (or what it left behind)
+// still writes, for a while: a grandchild holding the output open must not
+// hold us forever.
+func (s *supervisor) drain() {
 	drained := make(chan struct{})
-	go func() { copies.Wait(); close(drained) }()
+	go func() { s.copies.Wait(); close(drained) }()
 	select {
 	case <-drained:
-	case <-time.After(o.drainLimit()):
+	case <-time.After(s.o.drainLimit()):
 	}
-	s.releaseTerminal()
-	if ws.Signaled() {
-		dieBy(ws.Signal())
-		return &ExitStatus{Code: 128 + int(ws.Signal())}
-	}
-	return werrs.result(ws.ExitStatus())
 }
 
 // forkExec starts a process on a thread that outlives it, so that its

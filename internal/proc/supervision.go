@@ -22,6 +22,12 @@ type Supervision struct {
 	Path string
 	Argv []string
 	Env  []string
+	// InTTY, OutTTY and ErrTTY say which of our stdin, stdout and stderr
+	// are a terminal, as the caller found them (commands' IO holds these
+	// facts for every command): they choose how the child is connected
+	// (see mode). Supervise does not ask again. Windows has no use for
+	// them.
+	InTTY, OutTTY, ErrTTY bool
 	// Stdout and Stderr receive the child's output; they write to our own
 	// stdout and stderr.
 	Stdout, Stderr Flusher

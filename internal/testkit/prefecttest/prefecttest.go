@@ -22,7 +22,12 @@
 // Standard library only; plain HTTP on 127.0.0.1 (NewV2, NewV1) or HTTPS
 // with a certificate signed by a private CA made for the server (NewV2TLS,
 // NewV1TLS): no system trusts it; CertPEM is the CA's certificate, for
-// PREFECT_API_SSL_CERT_FILE, and Client trusts it.
+// PREFECT_API_SSL_CERT_FILE, and Client trusts it; OtherCAPEM is a CA that
+// signs none of them.
+//
+// It imports nothing of prefect-secrets: it is Prefect's side only, as
+// PREFECT.md describes it, never the client's expectations. The real
+// Prefect, for the tests that run it, is package realprefect's.
 package prefecttest
 
 import (

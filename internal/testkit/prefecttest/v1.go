@@ -170,26 +170,10 @@ func (s *V1) invalidQuery(w http.ResponseWriter, r *http.Request, format string,
 	writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []gqlError{gqlErr(msg, nil, "GRAPHQL_VALIDATION_FAILED")}})
 }
 
+// serve answers one request: checked as Prefect 1 Cloud would (HTTP,
+// credentials, the GraphQL operation), then the operation, one kind each.
 func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
-	if p := r.URL.Path; p != "/" && p != "" {
-		s.errorf(r, "Prefect 1's GraphQL API is the API URL itself (path /), not %s", p)
-		writeRaw(w, http.StatusNotFound, `{"message":"Not Found"}`)
-		return
-	}
-	if r.Method != http.MethodPost {
-		s.errorf(r, "method %s: Prefect's client POSTs", r.Method)
-		writeRaw(w, http.StatusMethodNotAllowed, `{"message":"Method Not Allowed"}`)
-		return
-	}
-	if r.URL.RawQuery != "" {
-		s.errorf(r, "unexpected query string %q", r.URL.RawQuery)
-	}
-	if !isJSONContentType(r.Header.Get("Content-Type")) {
-		s.invalidQuery(w, r, "Content-Type is %q, want application/json", r.Header.Get("Content-Type"))
-		return
-	}
-	if s.cfg.apiKey != "" && r.Header.Get("Authorization") != "Bearer "+s.cfg.apiKey {
-		writeRaw(w, http.StatusOK, `{"errors":[{"message":"Unauthenticated","path":null,"extensions":{"code":"UNAUTHENTICATED"}}],"data":null}`)
+	if !s.httpPasses(w, r) {
 		return
 	}
 	m, ok := object(body)
@@ -197,6 +181,57 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.invalidQuery(w, r, "the body is not a JSON object")
 		return
 	}
+	if s.answeredAuth(w, r, m) {
+		return
+	}
+	op, vars, ok := s.operation(w, r, m)
+	if !ok {
+		return
+	}
+	switch {
+	case op.isRead():
+		s.read(w, op, vars)
+	case op.isList():
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"secret_names": s.SecretNames()}})
+	case op.isSet():
+		s.set(w, r, op, vars)
+	case op.isDelete():
+		s.deleteSecret(w, op, vars)
+	default:
+		s.invalidQuery(w, r, "not an operation Prefect's client sends (secret_value reads, secret_names, set_secret, delete_secret): %s", op.summary())
+	}
+}
+
+// httpPasses checks the request as HTTP: path, method, query string,
+// Content-Type and API key; false if it answered.
+func (s *V1) httpPasses(w http.ResponseWriter, r *http.Request) bool {
+	if p := r.URL.Path; p != "/" && p != "" {
+		s.errorf(r, "Prefect 1's GraphQL API is the API URL itself (path /), not %s", p)
+		writeRaw(w, http.StatusNotFound, `{"message":"Not Found"}`)
+		return false
+	}
+	if r.Method != http.MethodPost {
+		s.errorf(r, "method %s: Prefect's client POSTs", r.Method)
+		writeRaw(w, http.StatusMethodNotAllowed, `{"message":"Method Not Allowed"}`)
+		return false
+	}
+	if r.URL.RawQuery != "" {
+		s.errorf(r, "unexpected query string %q", r.URL.RawQuery)
+	}
+	if !isJSONContentType(r.Header.Get("Content-Type")) {
+		s.invalidQuery(w, r, "Content-Type is %q, want application/json", r.Header.Get("Content-Type"))
+		return false
+	}
+	if s.cfg.apiKey != "" && r.Header.Get("Authorization") != "Bearer "+s.cfg.apiKey {
+		writeRaw(w, http.StatusOK, `{"errors":[{"message":"Unauthenticated","path":null,"extensions":{"code":"UNAUTHENTICATED"}}],"data":null}`)
+		return false
+	}
+	return true
+}
+
+// answeredAuth answers the auth_info query, which needs no tenant, and a
+// request without the tenant WithTenant wants; true if it answered.
+func (s *V1) answeredAuth(w http.ResponseWriter, r *http.Request, m map[string]json.RawMessage) bool {
 	if s.isAuthInfo(m) {
 		// The key's own tenant: asked before any tenant is known.
 		tenant := s.cfg.tenant
@@ -204,7 +239,7 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 			tenant = DefaultTenantID
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"auth_info": map[string]any{"tenant_id": tenant}}})
-		return
+		return true
 	}
 	if s.cfg.tenant != "" {
 		switch got := r.Header.Get("X-Prefect-Tenant-Id"); {
@@ -213,31 +248,36 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 			fallthrough
 		case got != s.cfg.tenant:
 			writeRaw(w, http.StatusOK, `{"errors":[{"message":"Unauthorized","path":null,"extensions":{"code":"FORBIDDEN"}}],"data":null}`)
-			return
+			return true
 		}
 	}
+	return false
+}
 
+// operation reads the body's query and variables (a JSON-encoded string)
+// and checks one against the other; false if it answered.
+func (s *V1) operation(w http.ResponseWriter, r *http.Request, m map[string]json.RawMessage) (*gqlOp, map[string]json.RawMessage, bool) {
 	if p := checkKeys("body", m, []string{"query"}, "variables", "operationName"); p != "" {
 		s.invalidQuery(w, r, "%s", p)
-		return
+		return nil, nil, false
 	}
 	var query string
 	if jsonKind(m["query"]) != "string" || json.Unmarshal(m["query"], &query) != nil {
 		s.invalidQuery(w, r, "query is not a string")
-		return
+		return nil, nil, false
 	}
 	vars := map[string]json.RawMessage{}
 	if raw, has := m["variables"]; has && jsonKind(raw) != "null" {
 		var text string
 		if jsonKind(raw) != "string" || json.Unmarshal(raw, &text) != nil {
 			s.invalidQuery(w, r, "variables is %s, not a string: Prefect's client sends the variables JSON-encoded as a string", jsonKind(raw))
-			return
+			return nil, nil, false
 		}
 		if strings.TrimSpace(text) != "null" {
 			v, ok := object(json.RawMessage(text))
 			if !ok {
 				s.invalidQuery(w, r, "variables is not the JSON text of an object")
-				return
+				return nil, nil, false
 			}
 			vars = v
 		}
@@ -245,61 +285,53 @@ func (s *V1) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	op, err := parseGraphQL(query)
 	if err != nil {
 		s.invalidQuery(w, r, "query: %v", err)
-		return
+		return nil, nil, false
 	}
 	if msg := op.checkVariables(vars); msg != "" {
 		s.invalidQuery(w, r, "%s", msg)
+		return nil, nil, false
+	}
+	return op, vars, true
+}
+
+// set answers set_secret: it stores the value, any JSON.
+func (s *V1) set(w http.ResponseWriter, r *http.Request, op *gqlOp, vars map[string]json.RawMessage) {
+	in, ok := object(vars[op.fields[0].args["input"].name])
+	if !ok {
+		s.invalidQuery(w, r, "variable $%s is not an object", op.fields[0].args["input"].name)
 		return
 	}
-	switch {
-	case op.isRead():
-		s.read(w, op, vars)
-	case op.isList():
-		s.smu.Lock()
-		names := make([]string, 0, len(s.secrets))
-		for n := range s.secrets {
-			names = append(names, n)
-		}
-		s.smu.Unlock()
-		sort.Strings(names)
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"secret_names": names}})
-	case op.isSet():
-		in, ok := object(vars[op.fields[0].args["input"].name])
-		if !ok {
-			s.invalidQuery(w, r, "variable $%s is not an object", op.fields[0].args["input"].name)
-			return
-		}
-		if p := checkKeys("set_secret_input", in, []string{"name", "value"}); p != "" {
-			s.invalidQuery(w, r, "%s", p)
-			return
-		}
-		var name string
-		if jsonKind(in["name"]) != "string" || json.Unmarshal(in["name"], &name) != nil || name == "" {
-			s.invalidQuery(w, r, "set_secret_input.name is not a non-empty string")
-			return
-		}
-		s.smu.Lock()
-		s.secrets[name] = append(json.RawMessage(nil), in["value"]...)
-		s.smu.Unlock()
-		writeRaw(w, http.StatusOK, `{"data":{"set_secret":{"success":true}}}`)
-	case op.isDelete():
-		var name string
-		_ = json.Unmarshal(vars[op.fields[0].args["input"].fields["name"].name], &name)
-		s.smu.Lock()
-		_, had := s.secrets[name]
-		delete(s.secrets, name)
-		s.smu.Unlock()
-		if !had {
-			writeJSON(w, http.StatusOK, map[string]any{
-				"data":   map[string]any{"delete_secret": nil},
-				"errors": []gqlError{gqlErr(V1NotFound, []string{"delete_secret"}, "INTERNAL_SERVER_ERROR")},
-			})
-			return
-		}
-		writeRaw(w, http.StatusOK, `{"data":{"delete_secret":{"success":true}}}`)
-	default:
-		s.invalidQuery(w, r, "not an operation Prefect's client sends (secret_value reads, secret_names, set_secret, delete_secret): %s", op.summary())
+	if p := checkKeys("set_secret_input", in, []string{"name", "value"}); p != "" {
+		s.invalidQuery(w, r, "%s", p)
+		return
 	}
+	var name string
+	if jsonKind(in["name"]) != "string" || json.Unmarshal(in["name"], &name) != nil || name == "" {
+		s.invalidQuery(w, r, "set_secret_input.name is not a non-empty string")
+		return
+	}
+	s.smu.Lock()
+	s.secrets[name] = append(json.RawMessage(nil), in["value"]...)
+	s.smu.Unlock()
+	writeRaw(w, http.StatusOK, `{"data":{"set_secret":{"success":true}}}`)
+}
+
+// deleteSecret answers delete_secret; a missing name is an error.
+func (s *V1) deleteSecret(w http.ResponseWriter, op *gqlOp, vars map[string]json.RawMessage) {
+	var name string
+	_ = json.Unmarshal(vars[op.fields[0].args["input"].fields["name"].name], &name)
+	s.smu.Lock()
+	_, had := s.secrets[name]
+	delete(s.secrets, name)
+	s.smu.Unlock()
+	if !had {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"data":   map[string]any{"delete_secret": nil},
+			"errors": []gqlError{gqlErr(V1NotFound, []string{"delete_secret"}, "INTERNAL_SERVER_ERROR")},
+		})
+		return
+	}
+	writeRaw(w, http.StatusOK, `{"data":{"delete_secret":{"success":true}}}`)
 }
 
 // isAuthInfo says whether the body is exactly the auth_info query, with

@@ -645,43 +645,69 @@ func page[E any](l []E, limit, offset int) []E {
 	return l
 }
 
+// filterBody is the body of a filter request being read: a check that
+// fails is reported and answered 422 (V2.bad).
+type filterBody struct {
+	s    *V2
+	w    http.ResponseWriter
+	r    *http.Request
+	body []byte
+}
+
+func (f filterBody) bad(field, problem string) { f.s.bad(f.w, f.r, f.body, field, problem) }
+
+// object reads raw, the body's field (e.g. "block_types.slug"), as an
+// object with the keys required, and others only from allowed.
+func (f filterBody) object(raw json.RawMessage, field string, required []string, allowed ...string) (map[string]json.RawMessage, bool) {
+	o, ok := object(raw)
+	if !ok {
+		f.bad(field, field+" is not an object")
+		return nil, false
+	}
+	if p := checkKeys(field, o, required, allowed...); p != "" {
+		f.bad(field, p)
+		return nil, false
+	}
+	return o, true
+}
+
+// anyOf reads raw, the body's field, as {"any_": [strings]}.
+func (f filterBody) anyOf(raw json.RawMessage, field string) ([]string, bool) {
+	o, ok := f.object(raw, field, []string{"any_"})
+	if !ok {
+		return nil, false
+	}
+	l, ok := stringList(o["any_"])
+	if !ok {
+		f.bad(field+".any_", field+".any_ is not a list of strings")
+		return nil, false
+	}
+	return l, true
+}
+
 func (s *V2) filterSchemas(w http.ResponseWriter, r *http.Request, body []byte) {
 	m, ok := object(body)
 	if !ok {
 		s.bad(w, r, body, "", "the body is not a JSON object")
 		return
 	}
+	f := filterBody{s, w, r, body}
 	s.unknownTopLevel(r, m, "block_schemas", "limit", "offset")
 	// Without block_schemas (or with null) Prefect lists every schema.
 	matches := true
 	if raw, has := m["block_schemas"]; has && jsonKind(raw) != "null" {
-		bs, ok := object(raw)
+		bs, ok := f.object(raw, "block_schemas", []string{"block_type_id"})
 		if !ok {
-			s.bad(w, r, body, "block_schemas", "block_schemas is not an object")
 			return
 		}
-		if p := checkKeys("block_schemas", bs, []string{"block_type_id"}); p != "" {
-			s.bad(w, r, body, "block_schemas", p)
-			return
-		}
-		bt, ok := object(bs["block_type_id"])
+		ids, ok := f.anyOf(bs["block_type_id"], "block_schemas.block_type_id")
 		if !ok {
-			s.bad(w, r, body, "block_schemas.block_type_id", "block_schemas.block_type_id is not an object")
-			return
-		}
-		if p := checkKeys("block_schemas.block_type_id", bt, []string{"any_"}); p != "" {
-			s.bad(w, r, body, "block_schemas.block_type_id", p)
-			return
-		}
-		ids, ok := stringList(bt["any_"])
-		if !ok {
-			s.bad(w, r, body, "block_schemas.block_type_id.any_", "block_schemas.block_type_id.any_ is not a list of strings")
 			return
 		}
 		matches = false
 		for _, id := range ids {
 			if !uuidRE.MatchString(id) {
-				s.bad(w, r, body, "block_schemas.block_type_id.any_", fmt.Sprintf("block type id %q is not a UUID", id))
+				f.bad("block_schemas.block_type_id.any_", fmt.Sprintf("block type id %q is not a UUID", id))
 				return
 			}
 			if strings.EqualFold(id, s.typeID) {
@@ -727,6 +753,14 @@ func (s *V2) unknownTopLevel(r *http.Request, m map[string]json.RawMessage, know
 
 var blockDocumentSorts = map[string]bool{"NAME_ASC": true, "NAME_DESC": true, "BLOCK_TYPE_AND_NAME_ASC": true}
 
+// docQuery is what a POST /block_documents/filter asks for.
+type docQuery struct {
+	secretType    bool            // the block types asked for include the Secret type
+	names         map[string]bool // the names asked for; nil for any
+	include, desc bool            // include_secrets; sort NAME_DESC
+	limit, offset int
+}
+
 func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
 	m, ok := object(body)
 	if !ok {
@@ -736,133 +770,125 @@ func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
 	// block_schema_type is sent by Prefect's own client and ignored by its
 	// server; block_schemas is a filter this fake does not apply.
 	s.unknownTopLevel(r, m, "block_types", "block_documents", "block_schemas", "block_schema_type", "include_secrets", "limit", "offset", "sort")
-	// block_types: optional; when sent, {"slug": {"any_": [...]}} naming
-	// the Secret type (every document here is a Secret block).
-	secretType := true
-	if raw, has := m["block_types"]; has && jsonKind(raw) != "null" {
-		bt, ok := object(raw)
+	f := filterBody{s, w, r, body}
+	q := docQuery{}
+	if q.secretType, ok = f.secretType(m); !ok {
+		return
+	}
+	if q.names, ok = f.docNames(m); !ok {
+		return
+	}
+	if q.include, q.desc, ok = f.docOptions(m); !ok {
+		return
+	}
+	if q.limit, q.offset, ok = s.limitOffset(w, r, body, m); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.matchDocs(q))
+}
+
+// secretType reads block_types: optional; when sent, {"slug": {"any_":
+// [...]}} naming the Secret type (every document here is a Secret block).
+func (f filterBody) secretType(m map[string]json.RawMessage) (secretType, ok bool) {
+	raw, has := m["block_types"]
+	if !has || jsonKind(raw) == "null" {
+		return true, true
+	}
+	bt, ok := f.object(raw, "block_types", []string{"slug"})
+	if !ok {
+		return false, false
+	}
+	slugs, ok := f.anyOf(bt["slug"], "block_types.slug")
+	if !ok {
+		return false, false
+	}
+	for _, sl := range slugs {
+		secretType = secretType || sl == "secret"
+	}
+	if !secretType || len(slugs) != 1 {
+		slug, _ := object(bt["slug"])
+		f.s.errorf(f.r, "block_types.slug.any_ is %s, want [\"secret\"]", slug["any_"])
+	}
+	return secretType, true
+}
+
+// docNames reads block_documents: optional name.any_ and is_anonymous.eq_.
+func (f filterBody) docNames(m map[string]json.RawMessage) (names map[string]bool, ok bool) {
+	raw, has := m["block_documents"]
+	if !has || jsonKind(raw) == "null" {
+		return nil, true
+	}
+	bd, ok := f.object(raw, "block_documents", nil, "name", "is_anonymous")
+	if !ok {
+		return nil, false
+	}
+	if raw, has := bd["name"]; has {
+		l, ok := f.anyOf(raw, "block_documents.name")
 		if !ok {
-			s.bad(w, r, body, "block_types", "block_types is not an object")
-			return
+			return nil, false
 		}
-		if p := checkKeys("block_types", bt, []string{"slug"}); p != "" {
-			s.bad(w, r, body, "block_types", p)
-			return
-		}
-		slug, ok := object(bt["slug"])
-		if !ok {
-			s.bad(w, r, body, "block_types.slug", "block_types.slug is not an object")
-			return
-		}
-		if p := checkKeys("block_types.slug", slug, []string{"any_"}); p != "" {
-			s.bad(w, r, body, "block_types.slug", p)
-			return
-		}
-		slugs, ok := stringList(slug["any_"])
-		if !ok {
-			s.bad(w, r, body, "block_types.slug.any_", "block_types.slug.any_ is not a list of strings")
-			return
-		}
-		secretType = false
-		for _, sl := range slugs {
-			secretType = secretType || sl == "secret"
-		}
-		if !secretType || len(slugs) != 1 {
-			s.errorf(r, "block_types.slug.any_ is %s, want [\"secret\"]", slug["any_"])
+		names = map[string]bool{}
+		for _, n := range l {
+			names[n] = true
 		}
 	}
-	// block_documents: optional name.any_ and is_anonymous.eq_.
-	var names map[string]bool
-	if raw, has := m["block_documents"]; has && jsonKind(raw) != "null" {
-		bd, ok := object(raw)
+	if raw, has := bd["is_anonymous"]; has && jsonKind(raw) != "null" {
+		an, ok := f.object(raw, "block_documents.is_anonymous", []string{"eq_"})
 		if !ok {
-			s.bad(w, r, body, "block_documents", "block_documents is not an object")
-			return
+			return nil, false
 		}
-		if p := checkKeys("block_documents", bd, nil, "name", "is_anonymous"); p != "" {
-			s.bad(w, r, body, "block_documents", p)
-			return
+		if jsonKind(an["eq_"]) != "bool" {
+			f.bad("block_documents.is_anonymous.eq_", "block_documents.is_anonymous.eq_ is not a boolean")
+			return nil, false
 		}
-		if raw, has := bd["name"]; has {
-			nm, ok := object(raw)
-			if !ok {
-				s.bad(w, r, body, "block_documents.name", "block_documents.name is not an object")
-				return
-			}
-			if p := checkKeys("block_documents.name", nm, []string{"any_"}); p != "" {
-				s.bad(w, r, body, "block_documents.name", p)
-				return
-			}
-			l, ok := stringList(nm["any_"])
-			if !ok {
-				s.bad(w, r, body, "block_documents.name.any_", "block_documents.name.any_ is not a list of strings")
-				return
-			}
-			names = map[string]bool{}
-			for _, n := range l {
-				names[n] = true
-			}
-		}
-		if raw, has := bd["is_anonymous"]; has && jsonKind(raw) != "null" {
-			an, ok := object(raw)
-			if !ok {
-				s.bad(w, r, body, "block_documents.is_anonymous", "block_documents.is_anonymous is not an object")
-				return
-			}
-			if p := checkKeys("block_documents.is_anonymous", an, []string{"eq_"}); p != "" {
-				s.bad(w, r, body, "block_documents.is_anonymous", p)
-				return
-			}
-			if jsonKind(an["eq_"]) != "bool" {
-				s.bad(w, r, body, "block_documents.is_anonymous.eq_", "block_documents.is_anonymous.eq_ is not a boolean")
-				return
-			}
-			if string(an["eq_"]) == "true" {
-				names = map[string]bool{} // every document here is named
-			}
+		if string(an["eq_"]) == "true" {
+			names = map[string]bool{} // every document here is named
 		}
 	}
-	include := false
+	return names, true
+}
+
+// docOptions reads include_secrets and sort.
+func (f filterBody) docOptions(m map[string]json.RawMessage) (include, desc, ok bool) {
 	if raw, has := m["include_secrets"]; has {
 		if jsonKind(raw) != "bool" {
-			s.bad(w, r, body, "include_secrets", "include_secrets is not a boolean")
-			return
+			f.bad("include_secrets", "include_secrets is not a boolean")
+			return false, false, false
 		}
 		include = string(raw) == "true"
 	}
-	desc := false
 	if raw, has := m["sort"]; has && jsonKind(raw) != "null" {
 		var sv string
 		if json.Unmarshal(raw, &sv) != nil || !blockDocumentSorts[sv] {
-			s.bad(w, r, body, "sort", fmt.Sprintf("sort is %s, want one of NAME_ASC, NAME_DESC, BLOCK_TYPE_AND_NAME_ASC", raw))
-			return
+			f.bad("sort", fmt.Sprintf("sort is %s, want one of NAME_ASC, NAME_DESC, BLOCK_TYPE_AND_NAME_ASC", raw))
+			return false, false, false
 		}
 		desc = sv == "NAME_DESC"
 	}
-	limit, offset, ok := s.limitOffset(w, r, body, m)
-	if !ok {
-		return
-	}
+	return include, desc, true
+}
 
+// matchDocs is the page of documents q asks for, as JSON.
+func (s *V2) matchDocs(q docQuery) []any {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	var match []*v2doc
 	for n, d := range s.docs {
-		if secretType && (names == nil || names[n]) {
+		if q.secretType && (q.names == nil || q.names[n]) {
 			match = append(match, d)
 		}
 	}
 	sort.Slice(match, func(i, j int) bool {
-		if desc {
+		if q.desc {
 			return match[i].name > match[j].name
 		}
 		return match[i].name < match[j].name
 	})
 	out := []any{}
-	for _, d := range page(match, limit, offset) {
-		out = append(out, s.docJSON(d, include))
+	for _, d := range page(match, q.limit, q.offset) {
+		out = append(out, s.docJSON(d, q.include))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 // blockValue checks data is exactly {"value": <any JSON>}.
