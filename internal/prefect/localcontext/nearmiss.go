@@ -15,24 +15,18 @@ import (
 // suggestions of names: Key gives that name.)
 func (c *Source) NearMisses(name string) []string {
 	var out []string
-	seen := make(map[string]bool)
-	for _, kv := range c.Environ {
-		k, _, ok := strings.Cut(kv, "=")
-		if !ok || seen[k] {
-			continue
-		}
-		seen[k] = true
+	eachVariable(c.Environ, func(k, _ string) {
 		prefix, isFor := strings.CutSuffix(k, name)
 		if !isFor || name == "" {
-			continue
+			return
 		}
 		if _, secret := Key(k); secret {
-			continue
+			return
 		}
 		if why := notSecretBecause(prefix); why != "" {
 			out = append(out, fmt.Sprintf("%s is set, but Prefect does not read it as a secret: %s; write %s%s", k, why, Prefix, name))
 		}
-	}
+	})
 	return out
 }
 
