@@ -26,9 +26,11 @@ import (
 )
 
 // TestMain makes this test binary the tool, under the name prefect-secrets,
-// and the scripts' helper programs (internal/testkit/scripts).
+// and the scripts' helper programs (internal/testkit/scripts). After the
+// tests, one line says which real-Prefect tests were skipped, if any, and
+// how to run them: go test shows a skip only with -v.
 func TestMain(m *testing.M) {
-	scripts.Main(m, func() { os.Exit(run(os.Args)) })
+	scripts.Main(realprefect.ReportingSkips(m), func() { os.Exit(run(os.Args)) })
 }
 
 // TestScripts runs the scenarios in testdata/*.txtar against the real

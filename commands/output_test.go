@@ -91,6 +91,81 @@ func TestWriteAtomicFailures(t *testing.T) {
 	onlyFiles(t, dir, "adir")
 }
 
+// No error names the temporary file (the user never asked for it), and a
+// failure leaves what was at the path as it was.
+func TestWriteAtomicErrorsNameOnlyThePath(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "full")
+	if err := os.MkdirAll(filepath.Join(path, "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := writeAtomic(path, []byte("v"), true) // a rename over a directory that is not empty
+	if err == nil {
+		t.Fatal("a rename over a directory succeeded")
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "cannot write "+path+": ") || strings.Contains(msg, ".prefect-secrets-") || strings.Count(msg, dir) != 1 {
+		t.Errorf("err = %q, want it to name %s once and no temporary file", msg, path)
+	}
+	if _, err := os.Stat(filepath.Join(path, "inside")); err != nil {
+		t.Errorf("the directory was changed: %v", err)
+	}
+	onlyFiles(t, dir, "full")
+}
+
+// A long name: the temporary name does not grow with it.
+func TestWriteAtomicLongName(t *testing.T) {
+	dir := t.TempDir()
+	name := strings.Repeat("n", 250)
+	if err := writeAtomic(filepath.Join(dir, name), []byte("v"), false); err != nil {
+		t.Fatal(err)
+	}
+	onlyFiles(t, dir, name)
+}
+
+func TestOutputKind(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := outputKind(filepath.Join(dir, "new")); k != newFile || err != nil {
+		t.Errorf("a path that is not there: %d, %v; want a new file", k, err)
+	}
+	if k, err := outputKind(file); k != regularFile || err != nil {
+		t.Errorf("a regular file: %d, %v; want a file to replace", k, err)
+	}
+	if _, err := outputKind(dir); ExitCode(err) != ExitExists || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("a directory: %v (exit %d), want 73 saying it is a directory", err, ExitCode(err))
+	}
+	if runtime.GOOS == "windows" {
+		return // symbolic links need a privilege there; devices are not files
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	_, err := outputKind(link)
+	if ExitCode(err) != ExitExists || !strings.Contains(err.Error(), link+" is a symbolic link to "+file+":") {
+		t.Errorf("a link: %v (exit %d), want 73 naming the link and its target", err, ExitCode(err))
+	}
+	if k, err := outputKind(os.DevNull); k != inPlace || err != nil {
+		t.Errorf("%s: %d, %v; want written in place", os.DevNull, k, err)
+	}
+}
+
+func TestToStdout(t *testing.T) {
+	for _, f := range []string{"", "-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"} {
+		if !(destination{File: f}).toStdout() {
+			t.Errorf("-o %q is not stdout", f)
+		}
+	}
+	for _, f := range []string{"out", "./-", "/dev/stderr", "/dev/fd/10"} {
+		if (destination{File: f}).toStdout() {
+			t.Errorf("-o %q is taken for stdout", f)
+		}
+	}
+}
+
 func TestAppendGitHubEnv(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "github_env")
 	for _, step := range []struct{ before, add, want string }{

@@ -62,6 +62,13 @@ func (g *globals) chain() (*resolve.Chain, error) {
 	for _, name := range order {
 		c.Sources = append(c.Sources, g.source(name))
 	}
+	// The local sources not asked: a not-found message says if one has the name.
+	for _, name := range []string{"context", "env"} {
+		if !slices.Contains(order, name) {
+			c.Asides = append(c.Asides, resolve.Aside{Source: g.source(name),
+				HowToAsk: "--sources " + strings.Join(append(slices.Clone(order), name), ",") + " reads it"})
+		}
+	}
 	if g.verbose {
 		g.logf("sources: %s", strings.Join(order, ", "))
 		c.Trace = g.trace

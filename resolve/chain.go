@@ -20,6 +20,9 @@ type Chain struct {
 	Explicit bool
 	// Trace, if set, is told of every call to a source (never of values).
 	Trace func(TraceEvent)
+	// Asides are local sources not in Sources, looked in only to say, when
+	// a name is missing, that one of them has it (see nameHints).
+	Asides []Aside
 }
 
 // TraceEvent describes one call to a source, for --verbose.
@@ -135,8 +138,8 @@ func sourceError(src Source, names []string, err error) error {
 }
 
 // NotFound is the error for res.Missing: it names the sources looked in,
-// those skipped and why, and for each missing name a known name that
-// differs from it only in case.
+// those skipped and why, and for each missing name what may end the
+// search (see nameHints: names alike, near misses, sources not asked).
 func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 	if rest, addrErr := addressesNotFound(res); addrErr != nil {
 		if len(rest.Missing) == 0 {
@@ -160,44 +163,12 @@ func (c *Chain) NotFound(ctx context.Context, res *Result) error {
 	}
 	known := c.knownNames(ctx, res.Asked)
 	for _, n := range res.Missing {
-		var alike []string
-		for k := range known {
-			if k != n && strings.EqualFold(k, n) {
-				alike = append(alike, QuoteName(k))
-			}
-		}
-		sort.Strings(alike)
-		if len(alike) > 0 {
-			hints = append(hints, fmt.Sprintf("names are case-sensitive: did you mean %s instead of %s?", strings.Join(alike, " or "), QuoteName(n)))
-		}
+		hints = append(hints, c.nameHints(ctx, n, known)...)
 	}
 	if len(res.Skipped) > 0 && len(res.Missing) > 0 {
 		hints = append(hints, "prefect-secrets explain "+res.Missing[0]+" says more")
 	}
 	return &Error{Kind: ErrNotFound, Msg: msg, Hint: strings.Join(hints, "\n")}
-}
-
-// Remote is implemented by sources whose every call is a network request;
-// a not-found message does not list their names for a suggestion.
-type Remote interface{ Remote() bool }
-
-// knownNames collects the names of the local sources already asked; a
-// failure here only costs a suggestion.
-func (c *Chain) knownNames(ctx context.Context, asked []string) map[string]bool {
-	known := make(map[string]bool)
-	for _, src := range c.Sources {
-		if r, ok := src.(Remote); !slices.Contains(asked, src.Name()) || (ok && r.Remote()) {
-			continue
-		}
-		names, err := src.Names(ctx)
-		if err != nil {
-			continue
-		}
-		for _, n := range names {
-			known[n] = true
-		}
-	}
-	return known
 }
 
 // Finding is what one source says about one name, for explain.

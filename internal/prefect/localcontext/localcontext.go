@@ -105,23 +105,16 @@ func (c *Source) load() error {
 		value string
 	}
 	var plain, nested []entry
-	seen := make(map[string]bool)
-	for _, kv := range c.Environ {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || seen[k] {
-			continue
-		}
-		seen[k] = true
+	eachVariable(c.Environ, func(k, v string) {
 		path, ok := Key(k)
-		if !ok {
-			continue
-		}
-		if len(path) == 1 {
+		switch {
+		case !ok:
+		case len(path) == 1:
 			plain = append(plain, entry{k, path, v})
-		} else {
+		default:
 			nested = append(nested, entry{k, path, v})
 		}
-	}
+	})
 	sort.Slice(nested, func(i, j int) bool { return nested[i].key < nested[j].key })
 	// A plain variable replaces the file's value whole; nested ones then add
 	// keys inside a table, as Prefect's set_nested does.
@@ -162,6 +155,19 @@ func (c *Source) load() error {
 		}
 	}
 	return nil
+}
+
+// eachVariable calls f with each variable of environ, once: where a name
+// is there twice the first wins, as getenv(3) has it.
+func eachVariable(environ []string, f func(k, v string)) {
+	seen := make(map[string]bool)
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && !seen[k] {
+			seen[k] = true
+			f(k, v)
+		}
+	}
 }
 
 // readConfigSecrets returns the [context.secrets] table of Prefect's user

@@ -114,14 +114,16 @@ func Find(version string) (Venv, error) {
 }
 
 // Need returns the virtualenv of Prefect version for t. Where it is not
-// installed t is skipped with the reason, unless RequireVar is set, where
-// t fails; a broken install always fails t.
+// installed t is skipped with the reason (and ReportingSkips says so at
+// the end), unless RequireVar is set, where t fails; a broken install
+// always fails t.
 func Need(t testing.TB, version string) Venv {
 	t.Helper()
 	v, err := Find(version)
 	var missing *NotInstalledError
 	switch {
 	case errors.As(err, &missing) && os.Getenv(RequireVar) == "":
+		recordSkip(t.Name(), missing)
 		t.Skip(err.Error())
 	case errors.As(err, &missing):
 		t.Fatalf("%s is set but %v", RequireVar, err)

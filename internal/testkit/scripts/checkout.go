@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/prefect-secrets/prefect-secrets/internal/testkit/unprivileged"
 )
 
 // checkoutbuild [-dirty] DIR puts a prefect-secrets binary alone in DIR
@@ -43,7 +45,11 @@ func cmdCheckoutBuild(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[len(args)-1])
 	ts.Check(os.RemoveAll(dir))
 	ts.Check(os.MkdirAll(dir, 0o755))
-	ts.Check(copyFile(b.path, filepath.Join(dir, "prefect-secrets"), 0o755))
+	// Copied by a process of its own (see unprivileged.Copy): a copy
+	// written here could be held open by a child another script forks
+	// meanwhile, and the script's exec of it fail with "text file busy".
+	_, err := unprivileged.Copy(b.path, dir, "prefect-secrets")
+	ts.Check(err)
 	ts.Setenv("REV", b.rev)
 }
 

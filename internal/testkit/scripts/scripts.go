@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -71,8 +70,9 @@ func Cleanup() {
 
 // Main is TestMain for a test binary that runs the tool: re-executed under
 // the name prefect-secrets it is the tool (tool, which exits), under a
-// helper's name that helper; else it runs the tests.
-func Main(m *testing.M, tool func()) {
+// helper's name that helper; else it runs the tests (m: a *testing.M, or
+// one wrapped, e.g. by realprefect.ReportingSkips).
+func Main(m testscript.TestingM, tool func()) {
 	programs := Programs()
 	programs["prefect-secrets"] = tool
 	if _, isProgram := programs[filepath.Base(os.Args[0])]; !isProgram {

@@ -11,7 +11,6 @@ package unprivileged
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,24 +90,24 @@ func Dir(t *testing.T) string {
 	return dir
 }
 
-// Copy copies the program at src into dir as name, executable by anyone,
-// and returns its path.
+// Copy copies the program at src into dir as name (which must not be
+// there), executable by anyone, and returns its path.
+//
+// The copy is made by cp(1), a process of its own, so that no descriptor
+// of the new file is ever open in this one. A test process forks all the
+// time (other tests' programs), and a child forked while this process
+// held the file open for writing inherits that descriptor until it execs:
+// running the copy in that moment fails with ETXTBSY, "text file busy".
+// After cp has exited, nothing holds the file open.
 func Copy(src, dir, name string) (string, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
 	dst := filepath.Join(dir, name)
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
-	if err != nil {
-		return "", err
+	if _, err := os.Lstat(dst); err == nil {
+		return "", fmt.Errorf("copying %s: %s is already there", src, dst)
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return "", err
+	if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cp %s %s: %v: %s", src, dst, err, bytes.TrimSpace(out))
 	}
-	return dst, out.Close()
+	return dst, os.Chmod(dst, 0o755)
 }
 
 // Reach lets the ordinary user search dir and every directory above it up
