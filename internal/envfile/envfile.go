@@ -165,15 +165,20 @@ func (p *parser) definition() (Entry, error) {
 		e.ValueCol++
 	}
 	var err error
+	literal := false
 	switch {
 	case p.eof() || p.peek() == '\n':
 		e.Value = ""
 	case p.peek() == '\'':
 		e.Value, err = p.singleQuoted()
+		literal = true // single-quoted text is what it says: see NearReference
 	case p.peek() == '"':
 		e.Value, err = p.doubleQuoted()
 	default:
 		e.Value, err = p.unquoted()
+	}
+	if what, near := NearReference(e.Value); err == nil && !literal && near {
+		err = &SyntaxError{File: p.file, Line: e.Line, Col: e.ValueCol, Msg: NearReferenceMessage(what)}
 	}
 	return e, err
 }

@@ -50,9 +50,6 @@ func (s *Source) Config() (*prefect.Config, error) {
 
 func (s *Source) Name() string { return "cloud" }
 
-// Remote tells the chain every call is a request to the API.
-func (s *Source) Remote() bool { return true }
-
 func (s *Source) Where() string {
 	c, err := s.Config()
 	if err != nil {
