@@ -311,11 +311,26 @@ func TestPlaceholdersAsPrefect(t *testing.T) {
 	if err := json.Unmarshal(data, &cases); err != nil {
 		t.Fatal(err)
 	}
+	var parsed []string
 	for _, c := range cases.Find {
-		// As inject needs them: standard names made $ names.
-		src := []byte(strings.NewReplacer("{{ ", "{{ $", "{{", "{{$", "{{ $$", "{{ $").Replace(c.Text))
-		if tpl, err := Parse(src); err == nil {
-			samePlaceholdersAsPrefect(t, src, tpl)
+		// As inject needs them: job variables' names made $ names.
+		src := []byte(placeholder.Replace(c.Text, func(p placeholder.Placeholder) (string, bool) {
+			if p.Kind != placeholder.Standard {
+				return "", true
+			}
+			i := strings.Index(p.Full, p.Name)
+			return p.Full[:i] + "$" + p.Full[i:], false
+		}))
+		tpl, err := Parse(src)
+		if err != nil {
+			parsed = append(parsed, "error")
+			continue
 		}
+		parsed = append(parsed, "ok")
+		samePlaceholdersAsPrefect(t, src, tpl)
+	}
+	// Those with a {{ that starts no placeholder are errors here.
+	if got := strings.Count(strings.Join(parsed, " "), "ok"); got < len(parsed)/2 {
+		t.Errorf("only %d of %d texts parsed: %v", got, len(parsed), parsed)
 	}
 }
