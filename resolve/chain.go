@@ -82,7 +82,10 @@ func (c *Chain) Resolve(ctx context.Context, names []string) (*Result, error) {
 			return nil, err
 		}
 	}
-	addressMisses := res.Missing
+	// Asked is what the names were looked in, in the chain's order; the
+	// address source joins it after them, once.
+	addressMisses, addressAsked := res.Missing, res.Asked
+	res.Asked = nil
 	for _, src := range c.Sources {
 		if len(missing) == 0 {
 			break
@@ -110,6 +113,11 @@ func (c *Chain) Resolve(ctx context.Context, names []string) (*Result, error) {
 		missing = still
 	}
 	res.Missing = append(addressMisses, missing...)
+	for _, a := range addressAsked {
+		if !contains(res.Asked, a) {
+			res.Asked = append(res.Asked, a)
+		}
+	}
 	return res, nil
 }
 

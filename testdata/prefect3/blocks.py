@@ -10,6 +10,8 @@ the server.
     blocks.py get-json NAME        Secret.load(NAME).get() as JSON (keys sorted, compact)
     blocks.py stored-json NAME     the stored value before get() decodes it, as JSON
     blocks.py missing NAME         succeeds if Secret.load(NAME) fails as for a missing block
+    blocks.py placeholders CASES   the differential test of inject's placeholders against
+                                   Prefect's own resolvers: see placeholders.py
 
 Values travel through files and stdout as bytes, never through argv, so
 newlines, non-ASCII text and NUL survive exactly.
@@ -59,6 +61,11 @@ def main(verb, name, *rest):
                 raise
             return
         sys.exit("Secret.load(%r) found a block" % name)
+    elif verb == "placeholders":
+        sys.dont_write_bytecode = True  # no __pycache__ in testdata
+        import placeholders  # beside this file
+
+        placeholders.main(name)
     else:
         sys.exit("unknown verb %r" % verb)
 
