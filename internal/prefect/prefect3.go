@@ -502,27 +502,7 @@ func (p *prefect3) config(s Settings) (*Config, error) {
 			p.origins = append(p.origins, Origin{Name: settingTimeout.env, Value: fmt.Sprint(v), From: r.from, Shadowed: shadowed})
 		}
 	}
-	if r, shadowed, ok := p.lookup(settingRetries); ok {
-		v, err := asInt(r)
-		if err == nil && (v < 0 || v > 1<<31) {
-			err = malformed("a count from 0 up")
-		}
-		if err != nil {
-			errs = append(errs, p.malformed(settingRetries, r, err))
-		} else {
-			n := int(v)
-			c.MaxRetries, c.MaxRetriesFrom = &n, r.from
-			p.origins = append(p.origins, Origin{Name: settingRetries.env, Value: fmt.Sprint(n), From: r.from, Shadowed: shadowed})
-		}
-	}
-	if r, shadowed, ok := p.lookup(settingCodes); ok {
-		if v, err := asCodes(r); err != nil {
-			errs = append(errs, p.malformed(settingCodes, r, err))
-		} else {
-			c.RetryExtraCodes, c.RetryExtraCodesFrom = v, r.from
-			p.origins = append(p.origins, Origin{Name: settingCodes.env, Value: joinInts(v), From: r.from, Shadowed: shadowed})
-		}
-	}
+	errs = append(errs, p.retrySettings(c)...)
 	if r, shadowed, ok := p.lookup(settingHeaders); ok {
 		if v, err := asHeaders(r); err != nil {
 			errs = append(errs, p.malformed(settingHeaders, r, err))
