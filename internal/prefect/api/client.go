@@ -32,7 +32,7 @@
 //   - Rate limits, where it differs from Prefect (ratelimit.go): a 429, or
 //     a 503 with a Retry-After, counts against no retries; it is tried
 //     again until the call's deadline, after Retry-After plus a random
-//     share of a window that doubles each time (4 s to 30 s), so that a
+//     share of a window that doubles each time (12 s to 30 s), so that a
 //     herd of processes refused together spreads out instead of coming
 //     back in step. PREFECT_CLIENT_MAX_RETRIES=0 still means no retry.
 //   - CSRF. A server with PREFECT_SERVER_CSRF_PROTECTION_ENABLED answers

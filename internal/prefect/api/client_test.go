@@ -202,7 +202,8 @@ func TestRetryAfterHonoured(t *testing.T) {
 				return ctx.Err()
 			}
 		}
-		c, _ := newClient(t, v2cfg(srv.URL()), api.Options{Sleep: realSleep})
+		// The draw pinned at the window's start: each wait is Retry-After.
+		c, _ := newClient(t, v2cfg(srv.URL()), api.Options{Sleep: realSleep, Rand: func() float64 { return 0 }})
 		srv.SetBlock("k", "v")
 		srv.Throttle(1, "0.2")
 		srv.SetLatency(20 * time.Millisecond)

@@ -8,14 +8,16 @@
 // in six seconds. Here a rate-limited try counts against nothing: the
 // request is tried again until its call's deadline, and each wait is
 //
-//	Retry-After + U(0, W_k)   W_k = min(30 s, max(4 s, Retry-After) * 2^(k-1))
+//	Retry-After + U(0, W_k)   W_k = min(30 s, max(12 s, Retry-After) * 2^(k-1))
 //
 // for the k-th rate-limited answer of the request: never less than the
 // server asked, and spread over a window that doubles each time, so a
 // herd thins out instead of coming back in step. (Full jitter above the
-// server's floor; 4 s is about what a first window must cover for a few
-// hundred runs refused at once to come back at a rate a per-account limit
-// of tens of requests a second can take, bench/README.md.)
+// server's floor. The first window is what a herd of a few hundred runs
+// refused at once needs to come back at a rate a limit of 30 requests a
+// second takes with few refused twice: 200 runs then cost about 1.9
+// requests each. A 4 s window cost 2.3, 8 s 2.05 (bench/README.md). The
+// price is the wait of a lone 429: Retry-After plus 6 s on average.)
 // PREFECT_CLIENT_MAX_RETRIES=0 still means no retry of any kind.
 
 package api
@@ -36,7 +38,7 @@ import (
 // The rate-limit window: its first width (or Retry-After, if longer),
 // doubled each rate-limited try, and its cap.
 const (
-	limitWindow    = 4 * time.Second
+	limitWindow    = 12 * time.Second
 	limitWindowCap = 30 * time.Second
 )
 

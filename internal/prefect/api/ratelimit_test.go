@@ -12,7 +12,7 @@ import (
 )
 
 // Rate limits (ratelimit.go): a 429, or a 503 with Retry-After, waits
-// Retry-After + U(0, W_k), W_k = min(30 s, max(4 s, Retry-After) * 2^(k-1)),
+// Retry-After + U(0, W_k), W_k = min(30 s, max(12 s, Retry-After) * 2^(k-1)),
 // and is tried again until the call's deadline. The clock is rec's: each
 // sleep is instant and moves it on.
 
@@ -64,16 +64,16 @@ func TestRateLimitWaitNeverBelowRetryAfter(t *testing.T) {
 }
 
 // Above Retry-After the window doubles with each rate-limited try, from
-// 4 s (or Retry-After, if longer) to 30 s: the draw pinned at the top of
+// 12 s (or Retry-After, if longer) to 30 s: the draw pinned at the top of
 // the window shows its width.
 func TestRateLimitWindowGrows(t *testing.T) {
 	for _, v := range []struct {
 		ra      string
 		windows []time.Duration // above Retry-After, try by try
 	}{
-		{"1", []time.Duration{4, 8, 16, 30, 30, 30}},
-		{"", []time.Duration{4, 8, 16, 30, 30, 30}},
-		{"10", []time.Duration{10, 20, 30, 30}},
+		{"1", []time.Duration{12, 24, 30, 30, 30}},
+		{"", []time.Duration{12, 24, 30, 30}},
+		{"20", []time.Duration{20, 30, 30}},
 		{"45", []time.Duration{30, 30}},
 	} {
 		srv, _, _ := v2(t)
@@ -104,8 +104,8 @@ func TestRateLimitWindowGrows(t *testing.T) {
 	if _, err := c.Get(ctx(t), []string{"k"}); err != nil {
 		t.Fatal(err)
 	}
-	if s := r.Sleeps(); len(s) != 2 || s[0] != 3*time.Second || s[1] != 5*time.Second {
-		t.Errorf("waits %v, want [3s 5s]", s)
+	if s := r.Sleeps(); len(s) != 2 || s[0] != 7*time.Second || s[1] != 13*time.Second {
+		t.Errorf("waits %v, want [7s 13s]", s)
 	}
 }
 
@@ -227,9 +227,9 @@ func TestRateLimitWaitsLogged(t *testing.T) {
 		}
 	}
 	want := []string{
-		"rate limited by the API: waiting 1.8 s (try 1, Retry-After 1)",
-		"rate limited by the API: waiting 2.6 s (try 2, Retry-After 1)",
-		"the API is unavailable (503) and asks to wait: waiting 5.2 s (try 3, Retry-After 2)",
+		"rate limited by the API: waiting 3.4 s (try 1, Retry-After 1)",
+		"rate limited by the API: waiting 5.8 s (try 2, Retry-After 1)",
+		"the API is unavailable (503) and asks to wait: waiting 8.0 s (try 3, Retry-After 2)",
 		"rate limited by the API: waiting 6.0 s (try 4, no Retry-After)",
 	}
 	if len(waits) != 5 || strings.Join(waits[:4], "\n") != strings.Join(want, "\n") || !strings.HasPrefix(waits[4], "the API answered 502: waiting ") || !strings.HasSuffix(waits[4], " s (retry 1 of 5)") {
