@@ -40,7 +40,7 @@ func TestCanaryNeverLeaksThroughTheAPI(t *testing.T) {
 	base := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0",
 		"PREFECT_API_URL=" + srv.URL(), "PREFECT_API_KEY=" + key, `PREFECT_CLIENT_CUSTOM_HEADERS={"X-Proxy-Token": "` + header + `"}`}
 	basicEnv := []string{"PREFECT_API_URL=" + basic.URL(), "PREFECT_API_KEY=", "PREFECT_API_AUTH_STRING=" + auth, "PREFECT_CLIENT_CUSTOM_HEADERS={}"}
-	unavailable := prefecttest.Response{Status: 503, Header: map[string]string{"Retry-After": "0"}, Body: `{"detail": "down: ` + key + `"}`}
+	unavailable := prefecttest.Response{Status: 502, Header: map[string]string{"Retry-After": "0"}, Body: `{"detail": "down: ` + key + `"}`}
 
 	type step struct {
 		name     string
@@ -67,11 +67,11 @@ func TestCanaryNeverLeaksThroughTheAPI(t *testing.T) {
 			wantErr: `PATCH /api/block_documents/\S+ with 422`},
 		{name: "set of the mask", args: []string{"set", "--to", "cloud", "--force", "NEW_ONE"}, stdin: "********", wantErr: `Prefect's mask`},
 		{name: "wrong key", args: []string{"get", "TOKEN"}, env: []string{"PREFECT_API_KEY=canary-wrong-key-77"}, wantErr: "refused GET .* with 401"},
-		{name: "server error", args: []string{"get", "TOKEN"}, wantErr: `with 503 \(after 6 tries\)`,
+		{name: "server error", args: []string{"get", "TOKEN"}, wantErr: `with 502 \(after 6 tries\)`,
 			script: []prefecttest.Response{unavailable, unavailable, unavailable, unavailable, unavailable, unavailable}},
 		{name: "server error, its detail echoing the key", args: []string{"get", "TOKEN"}, wantErr: `with 500: down: \[redacted\]`,
 			script: []prefecttest.Response{{Status: 500, Body: `{"detail": "down: ` + key + `"}`}}},
-		{name: "retry-after past the deadline", args: []string{"--timeout", "1s", "get", "TOKEN"}, wantErr: `Retry-After: 999999\) before trying again, past the deadline`,
+		{name: "retry-after past the deadline", args: []string{"--timeout", "1s", "get", "TOKEN"}, wantErr: `is rate limiting: .*\(Retry-After 999999\) to 1 try, .*past the deadline`,
 			script: []prefecttest.Response{{Status: 429, Header: map[string]string{"Retry-After": "999999"}}}},
 		{name: "malformed", args: []string{"get", "TOKEN"}, wantErr: "malformed", script: []prefecttest.Response{{Body: "{not json " + value}}},
 		{name: "404 echoing the key and the proxy header", args: []string{"get", "TOKEN"}, wantErr: `you sent Authorization: Bearer \[redacted\], X-Proxy-Token: \[redacted\]`,

@@ -2,13 +2,21 @@
 // HTTP on 127.0.0.1, a random port, N Secret blocks s01..sNN whose values
 // are value-01..value-NN, and a fixed delay added to every API request.
 //
-//	apiserver [-n 50] [-delay 50ms]
+//	apiserver [-n 50] [-delay 50ms] [-rate R -burst B -retry-after S]
 //	apiserver count API_URL
+//	apiserver stats API_URL
 //
 // It prints its API URL (http://127.0.0.1:PORT/api) as the first line on
 // stdout, then serves until it gets SIGTERM or SIGINT, and prints how many
 // requests it served on stderr. "apiserver count" prints a running
-// server's GET /count (so bench/run needs no curl).
+// server's GET /count, "apiserver stats" its GET /stats (so bench/run
+// needs no curl).
+//
+// With -rate, it limits requests as Prefect Cloud limits an account: a
+// token bucket holding up to -burst tokens (full at first), gaining -rate
+// a second; a request to /api that finds no whole token is answered at
+// once (no delay) 429 {"detail":"Too Many Requests"} with Retry-After:
+// -retry-after, and counted as refused (and as a request, not as bad).
 //
 // It answers POST /api/block_documents/filter as Prefect's server does
 // (src/prefect/server/api/block_documents.py): the body is checked field by
@@ -26,7 +34,8 @@
 // GET /count (outside /api: no delay, not counted) answers
 // "REQUESTS BAD\n": how many requests came to /api, and how many of them
 // were not what Prefect's client would send. Each bad request is also
-// logged on stderr.
+// logged on stderr. GET /stats answers "REQUESTS BAD REFUSED\n", REFUSED
+// being the 429s of -rate.
 package main
 
 import (
@@ -42,6 +51,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -63,17 +73,49 @@ var (
 	docs     []doc // sorted by name
 	requests atomic.Int64
 	bad      atomic.Int64
+	refused  atomic.Int64
 	delay    time.Duration
+	limiter  *bucket // nil: no rate limit
 )
 
+// bucket is -rate's token bucket.
+type bucket struct {
+	mu         sync.Mutex
+	rate       float64
+	burst      float64
+	tokens     float64
+	last       time.Time
+	retryAfter string
+}
+
+// take takes a token; false when there is no whole one.
+func (b *bucket) take() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
 func main() {
-	if len(os.Args) == 3 && os.Args[1] == "count" {
-		count(os.Args[2])
+	if len(os.Args) == 3 && (os.Args[1] == "count" || os.Args[1] == "stats") {
+		get(os.Args[2], os.Args[1])
 		return
 	}
 	n := flag.Int("n", 50, "Secret blocks s01..sNN, values value-01..value-NN")
 	flag.DurationVar(&delay, "delay", 50*time.Millisecond, "added to every request under /api")
+	rate := flag.Float64("rate", 0, "limit requests to this many a second (a token bucket; 0: no limit)")
+	burst := flag.Int("burst", 3, "with -rate: the bucket's size")
+	retryAfter := flag.String("retry-after", "1", "with -rate: the Retry-After of a refusal")
 	flag.Parse()
+	if *rate > 0 {
+		limiter = &bucket{rate: *rate, burst: float64(*burst), tokens: float64(*burst), last: time.Now(), retryAfter: *retryAfter}
+	}
 	for i := 1; i <= *n; i++ {
 		docs = append(docs, doc{
 			id:    fmt.Sprintf("6f0c%04x-1d2e-4f3a-8b4c-5d6e7f80%04x", i, i),
@@ -91,6 +133,9 @@ func main() {
 	mux.HandleFunc("/count", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%d %d\n", requests.Load(), bad.Load())
 	})
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d %d %d\n", requests.Load(), bad.Load(), refused.Load())
+	})
 	mux.HandleFunc("/api/", api)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -105,18 +150,18 @@ func main() {
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
 	srv.Close()
-	fmt.Fprintf(os.Stderr, "apiserver: %d requests, %d bad\n", requests.Load(), bad.Load())
+	fmt.Fprintf(os.Stderr, "apiserver: %d requests, %d bad, %d refused (rate limit)\n", requests.Load(), bad.Load(), refused.Load())
 }
 
-// count prints GET /count of the server at api.
-func count(api string) {
-	resp, err := http.Get(strings.TrimSuffix(strings.TrimSuffix(api, "/"), "/api") + "/count")
+// get prints GET /what (count or stats) of the server at api.
+func get(api, what string) {
+	resp, err := http.Get(strings.TrimSuffix(strings.TrimSuffix(api, "/"), "/api") + "/" + what)
 	if err != nil {
-		log.Fatalf("apiserver count: %v", err)
+		log.Fatalf("apiserver %s: %v", what, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		log.Fatalf("apiserver count: %s", resp.Status)
+		log.Fatalf("apiserver %s: %s", what, resp.Status)
 	}
 	io.Copy(os.Stdout, resp.Body)
 }
@@ -137,6 +182,12 @@ func badf(w http.ResponseWriter, r *http.Request, status int, format string, arg
 
 func api(w http.ResponseWriter, r *http.Request) {
 	requests.Add(1)
+	if limiter != nil && !limiter.take() {
+		refused.Add(1)
+		w.Header().Set("Retry-After", limiter.retryAfter)
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"detail": "Too Many Requests"})
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	time.Sleep(delay)
 	if err != nil {

@@ -78,6 +78,10 @@ type Config struct {
 	// beside 408, 429, 502 and 503.
 	RetryExtraCodes     []int
 	RetryExtraCodesFrom string
+	// RetryJitterFactor is PREFECT_CLIENT_RETRY_JITTER_FACTOR (from 0 up;
+	// 0 turns jitter off); nil means Prefect's default, 0.2.
+	RetryJitterFactor     *float64
+	RetryJitterFactorFrom string
 }
 
 // Describe says which API c is and where its settings came from, never a

@@ -3,6 +3,7 @@ package prefect
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +33,7 @@ var (
 	settingTimeout  = setting{env: "PREFECT_API_REQUEST_TIMEOUT", toml: []string{"api", "request_timeout"}, want: "seconds, e.g. 60"}
 	settingRetries  = setting{env: "PREFECT_CLIENT_MAX_RETRIES", toml: []string{"client", "max_retries"}, want: "a count, e.g. 5 (0 turns retries off)"}
 	settingCodes    = setting{env: "PREFECT_CLIENT_RETRY_EXTRA_CODES", toml: []string{"client", "retry_extra_codes"}, want: "status codes, e.g. 500,504"}
+	settingJitter   = setting{env: "PREFECT_CLIENT_RETRY_JITTER_FACTOR", toml: []string{"client", "retry_jitter_factor"}, want: "a number from 0 up, e.g. 0.2 (0 turns jitter off)"}
 	settingHeaders  = setting{env: "PREFECT_CLIENT_CUSTOM_HEADERS", toml: []string{"client", "custom_headers"}, secret: true, want: `a JSON object, e.g. {"X-Header": "value"}`}
 	settingHome     = setting{env: "PREFECT_HOME", toml: []string{"home"}}
 	settingProfiles = setting{env: "PREFECT_PROFILES_PATH", toml: []string{"profiles_path"}}
@@ -536,8 +538,9 @@ func (p *prefect3) tlsSettings(c *Config, errs *[]error) {
 	}
 }
 
-// retrySettings reads PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RETRIES
-// and PREFECT_CLIENT_RETRY_EXTRA_CODES.
+// retrySettings reads PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RETRIES,
+// PREFECT_CLIENT_RETRY_EXTRA_CODES and PREFECT_CLIENT_RETRY_JITTER_FACTOR,
+// each as Prefect's settings model takes it.
 func (p *prefect3) retrySettings(c *Config, errs *[]error) {
 	if v, from, ok := readSetting(p, errs, settingTimeout, asSeconds, sprint); ok {
 		c.RequestTimeout, c.RequestTimeoutFrom = seconds(v), from
@@ -554,6 +557,18 @@ func (p *prefect3) retrySettings(c *Config, errs *[]error) {
 	}
 	if v, from, ok := readSetting(p, errs, settingCodes, asCodes, joinInts); ok {
 		c.RetryExtraCodes, c.RetryExtraCodesFrom = v, from
+	}
+	// An infinite jitter factor is refused: Prefect's own waits come out
+	// NaN with it.
+	jitter := func(r raw) (float64, error) {
+		v, err := asFloat(r)
+		if err == nil && !(v >= 0 && !math.IsInf(v, 0)) {
+			err = malformed("a number from 0 up")
+		}
+		return v, err
+	}
+	if v, from, ok := readSetting(p, errs, settingJitter, jitter, sprint); ok {
+		c.RetryJitterFactor, c.RetryJitterFactorFrom = &v, from
 	}
 }
 

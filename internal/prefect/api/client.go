@@ -23,11 +23,18 @@
 //     try that timed out when it was a read (a GET, a filter, a GraphQL
 //     query): a write that timed out may have been applied, so it is not
 //     sent again. The wait is Prefect's: 2^n seconds with clamped Poisson
-//     jitter (factor 0.2), or the server's Retry-After, which the jitter
-//     only lengthens. A wait that would end past the deadline is not
-//     waited: the call fails at once, with the server's wait in the
-//     message. A try answered with "Prefect-Maintenance: true" does not
-//     count against the retries (the deadline still bounds them).
+//     jitter (PREFECT_CLIENT_RETRY_JITTER_FACTOR, 0.2 by default; 0 is
+//     none), or the server's Retry-After, which the jitter only lengthens.
+//     A wait that would end past the deadline is not waited: the call
+//     fails at once, with the server's wait in the message. A try answered
+//     with "Prefect-Maintenance: true" does not count against the retries
+//     (the deadline still bounds them).
+//   - Rate limits, where it differs from Prefect (ratelimit.go): a 429, or
+//     a 503 with a Retry-After, counts against no retries; it is tried
+//     again until the call's deadline, after Retry-After plus a random
+//     share of a window that doubles each time (12 s to 30 s), so that a
+//     herd of processes refused together spreads out instead of coming
+//     back in step. PREFECT_CLIENT_MAX_RETRIES=0 still means no retry.
 //   - CSRF. A server with PREFECT_SERVER_CSRF_PROTECTION_ENABLED answers
 //     403 "Missing CSRF token." to a POST, PUT, PATCH or DELETE; then, and
 //     only then, the client gets a token (GET /csrf-token?client=<uuid>)
@@ -59,6 +66,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,6 +114,12 @@ type Options struct {
 	Log func(line string)
 	// Sleep waits between tries (tests make it instant).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock a call's deadline is kept by (tests hand in one
+	// that their Sleep moves on); time.Now when nil.
+	Now func() time.Time
+	// Rand draws the jitter of every wait, in [0, 1) (tests pin it);
+	// math/rand/v2 when nil.
+	Rand func() float64
 }
 
 // Client is one configured Prefect API.
@@ -121,6 +135,7 @@ type Client struct {
 	callFrom       string
 	retries        int
 	retryCodes     map[int]bool
+	jitter         float64     // PREFECT_CLIENT_RETRY_JITTER_FACTOR
 	headers        http.Header // custom headers, as sent
 
 	// Warnings are things the user should know (e.g. plain HTTP allowed,
@@ -148,6 +163,12 @@ func New(cfg *prefect.Config, opts Options) (*Client, error) {
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = mrand.Float64
 	}
 	c := &Client{cfg: cfg, base: base, opts: opts}
 	c.settle()
@@ -204,6 +225,10 @@ func (c *Client) settle() {
 	if c.opts.Retries > 0 {
 		c.retries = c.opts.Retries
 	}
+	c.jitter = jitterFactor
+	if cfg.RetryJitterFactor != nil {
+		c.jitter = max(*cfg.RetryJitterFactor, 0)
+	}
 	c.retryCodes = map[int]bool{}
 	for _, code := range append(codes, cfg.RetryExtraCodes...) {
 		c.retryCodes[code] = true
@@ -211,20 +236,20 @@ func (c *Client) settle() {
 	if c.opts.Timeout > 0 {
 		c.callTimeout, c.callFrom = c.opts.Timeout, "--timeout"
 	} else {
-		c.callTimeout = 2*c.reqTimeout + scheduleMax(c.retries)
+		c.callTimeout = 2*c.reqTimeout + scheduleMax(c.retries, c.jitter)
 		c.callFrom = "by default twice the request timeout plus the longest wait of Prefect's retry schedule; --timeout sets it"
 	}
 }
 
 // scheduleMax is the longest Prefect's retry schedule can wait in all
-// without Retry-After: 2^n seconds before try n+1, plus 20% jitter. With
-// twice the request timeout added, it is a call's default deadline: room
-// for a slow request to time out and be tried again, and for every wait
-// Prefect would make.
-func scheduleMax(retries int) time.Duration {
+// without Retry-After: 2^n seconds before try n+1, plus the jitter (20%
+// by default). With twice the request timeout added, it is a call's
+// default deadline: room for a slow request to time out and be tried
+// again, and for every wait Prefect would make.
+func scheduleMax(retries int, jitter float64) time.Duration {
 	total := 0.0
 	for n := 1; n <= retries && total < 1e6; n++ {
-		total += math.Pow(2, float64(n)) * (1 + jitterFactor)
+		total += math.Pow(2, float64(n)) * (1 + jitter)
 	}
 	return seconds(min(total, 1e6))
 }
@@ -264,11 +289,18 @@ var (
 	errTryTimeout   = errors.New("the request timeout passed")
 )
 
-// call gives ctx the call's deadline; a call inside a call keeps the
-// outer one.
+// call gives ctx the call's deadline, and a state that counts its waits
+// on rate limits; a call inside a call keeps the outer one's.
 func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	if stateOf(ctx) == nil {
+		ctx = context.WithValue(ctx, callKey{}, &callState{deadline: c.now().Add(c.callTimeout)})
+	}
 	return context.WithTimeoutCause(ctx, c.callTimeout, errCallDeadline)
 }
+
+func (c *Client) now() time.Time { return c.opts.Now() }
+
+func (c *Client) rand() float64 { return c.opts.Rand() }
 
 // pathOf is the URL path of a request, for messages and the log: Prefect
 // 1's API is its URL itself, so its path may be "/".
@@ -319,6 +351,14 @@ func changes(method string) bool {
 	return false
 }
 
+// tally counts a request's tries: all of them, those that count against
+// the retries (Prefect's contract), and those rate limited (which count
+// against nothing: the deadline bounds them).
+type tally struct {
+	tries, counted, limited int
+	last                    limit // the last rate limit
+}
+
 // do sends a request, retrying what is worth retrying within the call's
 // deadline, and returns the final answer.
 func (c *Client) do(ctx context.Context, q request) (*reply, error) {
@@ -331,10 +371,12 @@ func (c *Client) do(ctx context.Context, q request) (*reply, error) {
 	}
 	logPath := c.pathOf(q.path)
 	csrfTried := false
-	tries := 0
+	var n tally
 	for {
+		start := c.now()
 		r, err := c.try(ctx, q, payload, logPath)
-		tries++
+		took := c.now().Sub(start)
+		n.tries++
 		if err == nil && r.status == http.StatusForbidden && changes(q.method) && !csrfTried && csrfRefusal(r.body) {
 			csrfTried = true
 			fetched, err := c.fetchCSRF(ctx, r.csrfSent)
@@ -342,37 +384,78 @@ func (c *Client) do(ctx context.Context, q request) (*reply, error) {
 				return nil, err
 			}
 			if fetched {
-				tries-- // the first try only fetched the token
+				n.tries-- // the first try only fetched the token
 				continue
 			}
 			return r, nil // no CSRF here: the 403 is the server's answer
 		}
 		if !c.worthAgain(q, r, err) {
 			if err != nil {
-				return nil, c.failure(q, logPath, err, tries)
+				return nil, c.failed(ctx, q, logPath, err, n)
 			}
 			return r, nil
 		}
-		if r != nil && r.header.Get("Prefect-Maintenance") == "true" {
-			tries-- // as Prefect: maintenance is not counted; the deadline bounds it
-		}
-		if tries > c.retries {
-			if err != nil {
-				return nil, c.failure(q, logPath, err, tries)
+		var wait time.Duration
+		if l, limited := rateLimit(r); limited {
+			n.limited++
+			n.last = l
+			if wait, err = c.limitWait(ctx, q, logPath, r, l, &n, took); err != nil {
+				return nil, err
 			}
-			if c.retryCodes[r.status] {
-				return nil, c.failure(q, logPath, &statusError{status: r.status}, tries)
+		} else {
+			var last bool
+			if wait, last, err = c.retryWait(ctx, q, logPath, r, err, &n); err != nil {
+				return nil, err
 			}
-			return r, nil // the caller reads what the last answer says
-		}
-		wait, asked := c.backoff(tries, r, q)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return nil, c.pastDeadline(q, logPath, r, err, wait, asked, tries)
+			if last {
+				return r, nil // the caller reads what the last answer says
+			}
 		}
 		if err := c.opts.Sleep(ctx, wait); err != nil {
-			return nil, c.failure(q, logPath, c.ctxErr(ctx, err), tries)
+			return nil, c.failed(ctx, q, logPath, c.ctxErr(ctx, err), n)
 		}
 	}
+}
+
+// retryWait is Prefect's wait before trying again after r or err, which
+// is worth another try and not a rate limit: each such try counts against
+// PREFECT_CLIENT_MAX_RETRIES but one answered "Prefect-Maintenance: true"
+// (as in Prefect; the deadline bounds those). last: the retries are spent
+// and r is the answer the caller reads; an error when they are spent on a
+// failure, or the wait would end past the deadline.
+func (c *Client) retryWait(ctx context.Context, q request, path string, r *reply, err error, n *tally) (time.Duration, bool, error) {
+	if r == nil || r.header.Get("Prefect-Maintenance") != "true" {
+		n.counted++
+	}
+	if n.counted > c.retries {
+		switch {
+		case err != nil:
+			return 0, false, c.failed(ctx, q, path, err, *n)
+		case c.retryCodes[r.status]:
+			return 0, false, c.failure(q, path, &statusError{status: r.status}, n.tries)
+		}
+		return 0, true, nil
+	}
+	wait, asked := c.backoff(n.counted, r, q)
+	if left, bounded := c.remaining(ctx); bounded && left < wait {
+		return 0, false, c.pastDeadline(q, path, r, err, wait, asked, n.tries)
+	}
+	why := "the request failed"
+	if r != nil {
+		why = fmt.Sprintf("the API answered %d", r.status)
+	}
+	c.log("%s: waiting %.1f s (retry %d of %d)", why, wait.Seconds(), n.counted, c.retries)
+	return wait, false, nil
+}
+
+// failed is the error for err, which ended a request: after rate limits,
+// a deadline that passed is the rate limit's error.
+func (c *Client) failed(ctx context.Context, q request, path string, err error, n tally) error {
+	var te *timeoutError
+	if n.limited > 0 && (errors.As(err, &te) && !te.try || errors.Is(err, context.DeadlineExceeded)) {
+		return c.rateLimited(ctx, q, path, n.last, n, fmt.Sprintf("the deadline for the whole call (%s, %s) passed during try %d", c.callTimeout, c.callFrom, n.tries))
+	}
+	return c.failure(q, path, err, n.tries)
 }
 
 // worthAgain says whether a try's outcome is worth another try.

@@ -41,7 +41,7 @@ func TestRetryAfterPastTheDeadlineFailsAtOnce(t *testing.T) {
 			c, r := newClient(t, v2cfg(srv.URL()), api.Options{Timeout: time.Second})
 			_, err := c.Get(ctx(t), []string{"k"})
 			wantKind(t, err, resolve.ErrUnavailable)
-			wantIn(t, "error", err.Error(), "429", "Retry-After: "+v.retryAfter, "past the deadline", "1s", "--timeout")
+			wantIn(t, "error", err.Error(), "rate limiting", "429", "Retry-After "+v.retryAfter, "past the deadline", "1s", "--timeout")
 			if s := r.Sleeps(); len(s) != 0 {
 				t.Errorf("waited %v before failing", s)
 			}
@@ -180,8 +180,9 @@ func TestHangEndsAtTheCallDeadline(t *testing.T) {
 }
 
 // Prefect's wait: 2^n seconds with clamped Poisson jitter (about 0.82x to
-// 1.2x); a Retry-After is the floor, jitter lengthening it by up to 20%;
-// Retry-After: 0 is no wait at all.
+// 1.2x); a Retry-After (of an answer that is not a rate limit) is the
+// floor, jitter lengthening it by up to 20%; Retry-After: 0 is no wait at
+// all.
 func TestBackoffAsPrefect(t *testing.T) {
 	srv, c, r := v2(t)
 	srv.SetBlock("k", "v")
@@ -207,7 +208,7 @@ func TestBackoffAsPrefect(t *testing.T) {
 
 	for _, ra := range []string{"0", "2", "0.5"} {
 		srv2, c2, r2 := v2(t)
-		srv2.Script(prefecttest.Response{Status: 429, Header: map[string]string{"Retry-After": ra}}, prefecttest.Response{Status: 429, Header: map[string]string{"Retry-After": ra}})
+		srv2.Script(prefecttest.Response{Status: 502, Header: map[string]string{"Retry-After": ra}}, prefecttest.Response{Status: 502, Header: map[string]string{"Retry-After": ra}})
 		if _, err := c2.Get(ctx(t), []string{"k"}); err != nil {
 			t.Fatal(err)
 		}

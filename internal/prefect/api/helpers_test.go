@@ -25,11 +25,14 @@ const (
 	authFrom    = `profile "dev" in /home/u/.prefect/profiles.toml`
 )
 
-// rec records what a client logs and how long it was told to sleep.
+// rec records what a client logs and how long it was told to sleep. Its
+// sleep is instant, and its clock (now) is the real one moved on by every
+// sleep: a client checks its deadline as if it had waited.
 type rec struct {
 	mu     sync.Mutex
 	logs   []string
 	sleeps []time.Duration
+	slept  time.Duration
 }
 
 func (r *rec) log(line string) {
@@ -41,8 +44,15 @@ func (r *rec) log(line string) {
 func (r *rec) sleep(ctx context.Context, d time.Duration) error {
 	r.mu.Lock()
 	r.sleeps = append(r.sleeps, d)
+	r.slept += d
 	r.mu.Unlock()
 	return ctx.Err()
+}
+
+func (r *rec) now() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return time.Now().Add(r.slept)
 }
 
 func (r *rec) Logs() []string {
@@ -74,13 +84,16 @@ func v1cfg(url string) *prefect.Config {
 		TenantID: v1tenant, TenantIDFrom: "env PREFECT__CLOUD__TENANT_ID"}
 }
 
-// newClient builds a client whose sleeps are instant and recorded, and whose
-// log is recorded, unless opts sets them.
+// newClient builds a client whose sleeps are instant and recorded (and
+// move its clock on), and whose log is recorded, unless opts sets them.
 func newClient(t *testing.T, cfg *prefect.Config, opts api.Options) (*api.Client, *rec) {
 	t.Helper()
 	r := &rec{}
 	if opts.Sleep == nil {
 		opts.Sleep = r.sleep
+		if opts.Now == nil {
+			opts.Now = r.now
+		}
 	}
 	if opts.Log == nil {
 		opts.Log = r.log
@@ -168,8 +181,11 @@ func noLeak(t *testing.T, err error, r *rec, more ...string) {
 }
 
 // logLineRE is a log line: method, path, status and duration; or method,
-// path and why it failed, with the duration.
-var logLineRE = regexp.MustCompile(`^(GET|POST|PATCH|DELETE) /\S* (\d{3} [0-9.]+(ns|µs|us|ms|s|m[0-9.]*s)|\d{3}, reading the body failed after [0-9.]+\S*|failed after [0-9.]+\S*: .+)$`)
+// path and why it failed, with the duration; or a wait before a retry,
+// how long and why.
+var logLineRE = regexp.MustCompile(`^((GET|POST|PATCH|DELETE) /\S* (\d{3} [0-9.]+(ns|µs|us|ms|s|m[0-9.]*s)|\d{3}, reading the body failed after [0-9.]+\S*|failed after [0-9.]+\S*: .+)|` +
+	`(the API answered \d{3}|the request failed): waiting [0-9.]+ s \(retry \d+ of \d+\)|` +
+	`(rate limited by the API|the API is unavailable \(503\) and asks to wait): waiting [0-9.]+ s \(try \d+, (no Retry-After|Retry-After [0-9.]+|Retry-After \w{3}, [0-9]{2} \w{3} [0-9]{4} [0-9:]{8} GMT)\))$`)
 
 // wantLogLines checks every log line's shape and that there is at least n.
 func wantLogLines(t *testing.T, r *rec, n int) {

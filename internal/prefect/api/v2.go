@@ -152,12 +152,16 @@ func isMissingBlock(body []byte) bool {
 }
 
 // v2Filter reads Secret block documents, all of them (blocks nil) or
-// those named, page by page.
+// those named, page by page. A page of named blocks asks only for those
+// not yet read, from offset 0: a page that was answered is never asked
+// again, a retry repeats only what is still missing, and blocks made or
+// removed between pages shift nothing.
 func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument, error) {
 	const path = "/block_documents/filter"
 	var all []blockDocument
+	missing := blocks
 	limit := PageLimit
-	for offset := 0; ; offset += limit {
+	for offset := 0; ; {
 		body := map[string]any{
 			"block_types":     map[string]any{"slug": map[string]any{"any_": []string{"secret"}}},
 			"include_secrets": blocks != nil,
@@ -166,7 +170,7 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 		}
 		docFilter := map[string]any{"is_anonymous": map[string]any{"eq_": false}}
 		if blocks != nil {
-			docFilter["name"] = map[string]any{"any_": blocks}
+			docFilter["name"] = map[string]any{"any_": missing}
 		}
 		body["block_documents"] = docFilter
 		r, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, read: true})
@@ -177,7 +181,6 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 			// A server whose PREFECT_API_DEFAULT_LIMIT is lower says so:
 			// page by its limit instead.
 			limit = lower
-			offset -= limit
 			continue
 		}
 		if r.status != http.StatusOK {
@@ -191,7 +194,35 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 		if len(page) < limit {
 			return all, nil
 		}
+		if blocks == nil {
+			offset += limit
+			continue
+		}
+		still := unread(missing, page)
+		if len(still) == len(missing) {
+			// A full page of none of the names asked: the server does not
+			// filter, and asking again would get the same page.
+			return nil, c.malformed(http.MethodPost, path)
+		}
+		if missing = still; len(missing) == 0 {
+			return all, nil
+		}
 	}
+}
+
+// unread is names without those of the documents read.
+func unread(names []string, read []blockDocument) []string {
+	got := make(map[string]bool, len(read))
+	for _, d := range read {
+		got[d.Name] = true
+	}
+	var out []string
+	for _, n := range names {
+		if !got[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (c *Client) v2Names(ctx context.Context) ([]string, error) {

@@ -15,8 +15,9 @@
 // requests with scripted responses (Script: statuses, Retry-After headers,
 // malformed bodies, delays, hangs, stalled bodies, connection resets, echoes
 // of request headers), to redirect everything to another URL (RedirectTo),
-// to add latency (SetLatency), to answer 429 to bursts (Throttle) and to
-// make the first requests overlap whatever the machine's speed (HoldFirst).
+// to add latency (SetLatency), to answer 429 to bursts (Throttle) or past
+// a rate (RateLimit, a token bucket) and to make the first requests
+// overlap whatever the machine's speed (HoldFirst).
 // They are safe for concurrent use.
 //
 // Standard library only; plain HTTP on 127.0.0.1 (NewV2, NewV1) or HTTPS
@@ -128,6 +129,7 @@ type base struct {
 	holdFirst   int           // HoldFirst's k
 	arrivals    int           // requests seen since HoldFirst
 	burst       chan struct{} // closed when holdFirst requests have arrived
+	bucket      tokenBucket   // RateLimit's (ratelimit.go)
 }
 
 func (b *base) start(t T, useTLS bool) {
@@ -311,6 +313,7 @@ func (b *base) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.inFlight++
 	throttled := b.maxInFlight > 0 && b.inFlight > b.maxInFlight
 	retryAfter := b.retryAfter
+	throttled, retryAfter = b.bucket.admit(rec.Arrived, throttled, retryAfter)
 	redirect := b.redirect
 	latency := b.latency
 	var hold chan struct{}
