@@ -30,8 +30,12 @@ type refPattern struct {
 // value, each of its lines (split at \n and \r, empty lines dropped), and for
 // each of those the base64 encodings (standard and URL alphabet, unpadded: a
 // padded encoding is the unpadded one followed by "=", which is not secret),
-// URL query and path escaping, and JSON string escaping with and without
-// HTML escaping. Forms shorter than minLen are dropped.
+// with what stays of them inside a longer text at each offset mod 3 (for
+// a multi-line value, only its lines'), URL
+// escaping (query, path, strict, Python's quote, encodeURIComponent), JSON
+// string escaping with and without HTML escaping and with ensure_ascii, and
+// the shell's and Python's quoted forms. Forms shorter than minLen are
+// dropped.
 func refVariants(v []byte, minLen int) [][]byte {
 	forms := [][]byte{v}
 	lines := strings.FieldsFunc(string(v), func(r rune) bool { return r == '\n' || r == '\r' })
@@ -41,15 +45,50 @@ func refVariants(v []byte, minLen int) [][]byte {
 		}
 	}
 	var out [][]byte
-	for _, f := range forms {
+	for i, f := range forms {
 		out = append(out, f)
-		out = append(out, []byte(base64.RawStdEncoding.EncodeToString(f)))
-		out = append(out, []byte(base64.RawURLEncoding.EncodeToString(f)))
-		out = append(out, []byte(url.QueryEscape(string(f))))
-		out = append(out, []byte(url.PathEscape(string(f))))
-		out = append(out, jsonEscape(f, true), jsonEscape(f, false))
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			out = append(out, []byte(enc.EncodeToString(f)))
+			// A multi-line value inside a longer base64 text is masked by
+			// its lines.
+			for shift := 0; shift < 3 && (i > 0 || len(forms) == 1); shift++ {
+				out = append(out, refBase64Inside(enc, f, shift))
+			}
+		}
+		q := url.QueryEscape(string(f))
+		strict := strings.ReplaceAll(q, "+", "%20")
+		out = append(out, []byte(q), []byte(url.PathEscape(string(f))), []byte(strict),
+			[]byte(strings.ReplaceAll(strict, "%2F", "/")),
+			[]byte(strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").Replace(strict)))
+		out = append(out, jsonEscape(f, true), jsonEscape(f, false), mask.JSONASCII(f))
+		out = append(out, mask.ShellForms(f)...)
+		for _, quote := range []byte{'\'', 0} {
+			out = append(out, mask.PythonRepr(f, quote, false), mask.PythonRepr(f, quote, true))
+		}
 	}
 	return slices.DeleteFunc(out, func(b []byte) bool { return len(b) < minLen })
+}
+
+// refBase64Inside is what the base64 of f shows inside a longer text, f
+// starting at a byte offset of shift mod 3: the characters of its
+// encoding that come out the same whatever bytes surround f (tried with
+// all zero bits and all one bits around it).
+func refBase64Inside(enc *base64.Encoding, f []byte, shift int) []byte {
+	with := func(fill byte) string {
+		b := bytes.Repeat([]byte{fill}, shift)
+		b = append(b, f...)
+		return enc.EncodeToString(append(b, fill, fill, fill))
+	}
+	a, b := with(0), with(0xff)
+	var out []byte
+	for i := range a {
+		if a[i] == b[i] {
+			out = append(out, a[i])
+		} else if len(out) > 0 {
+			break
+		}
+	}
+	return out
 }
 
 // jsonEscape is f as the inside of a JSON string (no quotes).

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"bytes"
 	"io"
 	"slices"
 	"sync"
@@ -160,9 +161,7 @@ func (w *Writer) emit(data []byte, upTo int64) {
 		for _, o := range r.occs {
 			if !slices.Contains(named, o.name) {
 				named = append(named, o.name)
-				out = append(out, "<prefect-secret:"...)
-				out = append(out, w.m.names[o.name]...)
-				out = append(out, '>')
+				out = append(out, w.m.markers[o.name]...)
 			}
 		}
 		at = r.to
@@ -217,3 +216,13 @@ func (w *Writer) Flush() error {
 
 // Close flushes at the end of the stream.
 func (w *Writer) Close() error { return w.Flush() }
+
+// Replace masks text as a whole: an error message made from what a server
+// said, say.
+func (m *Masker) Replace(text []byte) []byte {
+	var out bytes.Buffer
+	w := m.Writer(&out)
+	_, _ = w.Write(text)
+	_ = w.Close()
+	return out.Bytes()
+}
