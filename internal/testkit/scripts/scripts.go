@@ -52,6 +52,9 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"runnermasks": cmdRunnermasks,
 		"filemode":    cmdFilemode,
 		"bigtemplate": cmdBigtemplate,
+		// loopback.go
+		"httpserver": cmdHTTPServer,
+		"httpbasic":  cmdHTTPBasic,
 	}
 }
 
