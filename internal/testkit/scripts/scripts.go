@@ -52,7 +52,8 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"runnermasks": cmdRunnermasks,
 		"filemode":    cmdFilemode,
 		"bigtemplate": cmdBigtemplate,
-		// loopback.go
+		// apianswer.go, loopback.go
+		"apianswer":  cmdAPIAnswer,
 		"httpserver": cmdHTTPServer,
 		"httpbasic":  cmdHTTPBasic,
 	}
