@@ -3,10 +3,11 @@ package mask
 // The quoted forms, for the tests' reference masker; TestQuotedForms holds
 // them to what bash and python3 print.
 
-// ShellForms are f inside '...', with backslashes (where a word starts),
-// and inside $'...' in a UTF-8 locale and in the C locale.
+// ShellForms are f inside '...' (bash's and shlex.quote's), with
+// backslashes (where a word starts), and inside $'...' in a UTF-8 locale
+// and in the C locale.
 func ShellForms(f []byte) [][]byte {
-	out := [][]byte{appendShellSingle(nil, f), appendShellBackslash(nil, f, true)}
+	out := [][]byte{appendShellSingle(nil, f, `'\''`), appendShellSingle(nil, f, `'"'"'`), appendShellBackslash(nil, f, true)}
 	if len(f) > 0 && (f[0] == '#' || f[0] == '~') {
 		out = append(out, appendShellBackslash(nil, f, false))
 	}

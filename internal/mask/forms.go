@@ -24,7 +24,8 @@ import (
 //     !'()*);
 //   - JSON string escaping: Go's, with and without HTML escaping, and
 //     Python's json.dumps with ensure_ascii (\u00e4, surrogate pairs);
-//   - shell quoting as bash writes it: set -x and ${v@Q} ('it'\''s),
+//   - shell quoting as bash writes it: set -x and ${v@Q} ('it'\''s, and
+//     Python's shlex.quote 'it'"'"'s),
 //     printf %q with backslashes (it\'s\ a), and its $'...' form for a
 //     value with bytes the locale cannot print, in a UTF-8 locale and in
 //     the C locale (\303\244);
@@ -111,7 +112,8 @@ func (s *formSet) encodings(f []byte, inside bool) [][]byte {
 		b = s.add(appendJSON(b, f, goJSON))
 	}
 	if in.has('\'') {
-		b = s.add(appendShellSingle(b, f))
+		b = s.add(appendShellSingle(b, f, `'\''`))
+		b = s.add(appendShellSingle(b, f, `'"'"'`))
 	}
 	if in.meets(shellSpecial) || len(f) > 0 && (f[0] == '#' || f[0] == '~') {
 		b = s.add(appendShellBackslash(b, f, true))
@@ -283,12 +285,13 @@ func cEscape(r rune) byte {
 	return 0
 }
 
-// appendShellSingle appends f as bash writes it inside '...' (set -x,
-// ${v@Q}): a ' closes the quotes, is escaped, and opens them again.
-func appendShellSingle(dst, f []byte) []byte {
+// appendShellSingle appends f as it is written inside '...': a ' closes
+// the quotes, comes as quote ('\” in bash's set -x and ${v@Q}, '"'"' in
+// Python's shlex.quote), and opens them again.
+func appendShellSingle(dst, f []byte, quote string) []byte {
 	for _, c := range f {
 		if c == '\'' {
-			dst = append(dst, `'\''`...)
+			dst = append(dst, quote...)
 		} else {
 			dst = append(dst, c)
 		}

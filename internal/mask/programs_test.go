@@ -51,9 +51,9 @@ func program(t *testing.T, value, locale string, argv ...string) []byte {
 // the program's own quotes, and the masked line must be those quotes around
 // the marker alone.
 func TestQuotedForms(t *testing.T) {
-	const py = `import os, sys, json, urllib.parse as u
+	const py = `import os, sys, json, shlex, urllib.parse as u
 v, b = os.environ["V"], os.environb[b"V"]
-for f in (repr(v), repr(b), repr("'" + v), repr('"' + v), json.dumps(v), json.dumps("<" + v),
+for f in (repr(v), repr(b), repr("'" + v), repr('"' + v), json.dumps(v), json.dumps("<" + v), shlex.quote(v),
           u.quote(b), u.quote(b, safe=""), u.quote_plus(b), u.urlencode({"k": b})):
     sys.stdout.write("[" + f + "]\n")
 `
