@@ -26,13 +26,16 @@
 // latency is the tool's own (its pty or pipe, its copy and the masker).
 // After 10 untimed pings of each, N timed pings alternate tool and base, a
 // millisecond apart. Then HELD pings of each answer "pong Q": 'Q' could be
-// the start of S, so the masker holds it back until its idle flush (30
-// ms); "pong " should arrive at once, the 'Q' about 30 ms later.
+// the start of S, so the masker holds it back for as long as it could
+// (issue 19: a value written slowly must not show): "pong " should arrive
+// at once, and the 'Q' not before the child writes more. After
+// releaseAfter the bench has it write "\n", which breaks the match: then
+// "Q\n" arrives.
 //
 // Output, one line per measurement, microseconds:
 //
 //	MODE tool|base MEDIAN P99 MAX N         (ping: full text)
-//	MODE heldtool|heldbase MEDIAN P99 MAX N (pong Q: until the 'Q')
+//	MODE heldtool|heldbase MEDIAN P99 MAX N (pong Q: until the 'Q'; the tool's after the release)
 //	MODE heldfirst MEDIAN P99 MAX N         (pong Q through the tool: until "pong ")
 package main
 
@@ -53,8 +56,12 @@ import (
 )
 
 const (
-	pingText = "ping\n"
-	heldText = "pong Q"
+	pingText    = "ping\n"
+	heldText    = "pong Q"
+	releaseText = "\n"
+	// releaseAfter is how long the 'Q' must stay held before the child
+	// writes releaseText.
+	releaseAfter = 100 * time.Millisecond
 )
 
 func fail(format string, args ...any) {
@@ -192,6 +199,49 @@ func (t *target) ping(i int, text string) (first, full time.Duration) {
 	}
 }
 
+// heldPing triggers heldText through the tool: "pong " must arrive at
+// once and nothing more for releaseAfter; then releaseText is triggered,
+// and the held 'Q' must arrive with it. It returns when "pong " and the
+// 'Q' arrived.
+func (t *target) heldPing() (first, full time.Duration) {
+	if junk := t.drain(); junk != "" {
+		fail("%s: unexpected output %q", t.label, junk)
+	}
+	t0 := time.Now()
+	if _, err := t.fifo.Write([]byte{'1'}); err != nil {
+		fail("%s: %v", t.label, err)
+	}
+	var got []byte
+	wait := func(want string, d time.Duration) time.Duration {
+		timeout := time.After(d)
+		for {
+			select {
+			case c, ok := <-t.ch:
+				if !ok {
+					fail("%s: output ended; stderr: %s", t.label, t.stderr)
+				}
+				got = append(got, c.b...)
+				if strings.ReplaceAll(string(got), "\r\n", "\n") == want {
+					return c.t.Sub(t0)
+				}
+			case <-timeout:
+				if want == "" {
+					return 0
+				}
+				fail("%s: no %q after %s (got %q); stderr: %s", t.label, want, d, got, t.stderr)
+			}
+		}
+	}
+	first = wait("pong ", 3*time.Second)
+	if wait("", releaseAfter-first); len(got) != len("pong ") {
+		fail("%s: got %q while the 'Q' could still start the secret", t.label, got)
+	}
+	if _, err := t.fifo.Write([]byte{'2'}); err != nil {
+		fail("%s: %v", t.label, err)
+	}
+	return first, wait(heldText+releaseText, 3*time.Second)
+}
+
 func (t *target) stop() {
 	t.fifo.Close()
 	done := make(chan error, 1)
@@ -254,8 +304,8 @@ func main() {
 				fail("mkfifo: %v", err)
 			}
 		}
-		tool := start(mode, "tool", []string{*bin, "exec", "-s", "S", "--", *pinger, ft, pingText, heldText}, env, ft)
-		base := start(mode, "base", []string{*pinger, fb, pingText, heldText}, env, fb)
+		tool := start(mode, "tool", []string{*bin, "exec", "-s", "S", "--", *pinger, ft, pingText, heldText, releaseText}, env, ft)
+		base := start(mode, "base", []string{*pinger, fb, pingText, heldText, releaseText}, env, fb)
 		both := []*target{tool, base}
 		for r := 0; r < 10; r++ {
 			for _, t := range both {
@@ -274,15 +324,12 @@ func main() {
 		var heldLat [2][]time.Duration
 		var heldFirst []time.Duration
 		for r := 0; r < *held; r++ {
-			for i, t := range both {
-				first, full := t.ping(1, heldText)
-				heldLat[i] = append(heldLat[i], full)
-				if i == 0 {
-					heldFirst = append(heldFirst, first)
-				}
-			}
-			// Clear the masker's partial match ('Q') before the next.
-			tool.ping(0, pingText)
+			first, full := tool.heldPing()
+			heldLat[0] = append(heldLat[0], full)
+			heldFirst = append(heldFirst, first)
+			_, full = base.ping(1, heldText)
+			heldLat[1] = append(heldLat[1], full)
+			base.ping(2, releaseText)
 		}
 		tool.stop()
 		base.stop()

@@ -150,8 +150,10 @@ func TestNewCostGrowsLinearly(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.what, func(t *testing.T) {
 			// What the Masker keeps, and all New allocates on the way, per
-			// byte of value: an encoding is at most 3 times its line, there
-			// are 7 of them, and lines double it.
+			// byte of value: up to 8 base64 forms of 4/3 its line, up to 5
+			// URL forms of at most 3 times it, and the JSON and quoted
+			// forms of a value with bytes they escape; lines double it. The
+			// printable values of many secrets have them all.
 			bounded := func(secrets []mask.Secret, c cost) {
 				t.Helper()
 				n := 0
@@ -160,8 +162,8 @@ func TestNewCostGrowsLinearly(t *testing.T) {
 				}
 				t.Logf("%d bytes of values: New keeps %d bytes (x%.1f), allocates %d (x%.1f)",
 					n, c.held, float64(c.held)/float64(n), c.alloc, float64(c.alloc)/float64(n))
-				if c.held > 24*int64(n)+1<<20 {
-					t.Fatalf("%d bytes of values: the Masker keeps %d bytes, over 24 a byte", n, c.held)
+				if c.held > 40*int64(n)+1<<20 {
+					t.Fatalf("%d bytes of values: the Masker keeps %d bytes, over 40 a byte", n, c.held)
 				}
 				if c.alloc > 96*uint64(n)+4<<20 {
 					t.Fatalf("%d bytes of values: New allocates %d bytes, over 96 a byte", n, c.alloc)

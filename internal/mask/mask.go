@@ -19,11 +19,8 @@ package mask
 import (
 	"bytes"
 	"cmp"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"math/bits"
-	"net/url"
 	"slices"
 	"sort"
 	"sync"
@@ -51,6 +48,10 @@ type Options struct {
 	// MinLen is the shortest value (and line of a value, and string leaf
 	// of a structured value) masked; DefaultMinLen when 0.
 	MinLen int
+	// Marker is what replaces an occurrence of the secret name; Marker
+	// (the function) when nil. An error message redacts with one marker
+	// for every name.
+	Marker func(name string) string
 }
 
 // maxAnchor is the longest anchor: it fits the 8-byte register.
@@ -58,7 +59,8 @@ const maxAnchor = 8
 
 // Masker is the compiled matcher; it is read-only and shared by Writers.
 type Masker struct {
-	names []string
+	// markers[i] replaces an occurrence of the i-th secret masked.
+	markers []string
 	// pats are the distinct patterns, sorted by their bytes: those that
 	// share an anchor are adjacent.
 	pats []pattern
@@ -155,41 +157,6 @@ func Lines(v []byte) [][]byte {
 	return bytes.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' })
 }
 
-// encodings are the forms of f that are masked: f itself and its common
-// encodings, those at least minLen long. A form equal to f is left out
-// (New drops duplicates anyway, but it would have to copy them first).
-func encodings(f []byte, minLen int, buf *bytes.Buffer) [][]byte {
-	var out [][]byte
-	add := func(b []byte) {
-		if len(b) >= minLen {
-			out = append(out, b)
-		}
-	}
-	add(f)
-	addString := func(s string) {
-		if s != string(f) {
-			add([]byte(s))
-		}
-	}
-	// Padding is not secret: the unpadded forms cover what matters.
-	add(base64.RawStdEncoding.AppendEncode(nil, f))
-	add(base64.RawURLEncoding.AppendEncode(nil, f))
-	addString(url.QueryEscape(string(f)))
-	addString(url.PathEscape(string(f)))
-	for _, html := range []bool{true, false} {
-		buf.Reset()
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(html)
-		if enc.Encode(string(f)) == nil {
-			j := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-			if j = j[1 : len(j)-1]; !bytes.Equal(j, f) {
-				add(bytes.Clone(j))
-			}
-		}
-	}
-	return out
-}
-
 // New compiles the matcher. It returns the names of secrets (and of string
 // leaves of structured ones) whose values are too short to mask.
 func New(secrets []Secret, opts Options) (*Masker, []string) {
@@ -198,6 +165,10 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 		minLen = DefaultMinLen
 	}
 	m := &Masker{}
+	marker := opts.Marker
+	if marker == nil {
+		marker = Marker
+	}
 	var tooShort []string
 	type candidate struct {
 		b     []byte
@@ -205,17 +176,18 @@ func New(secrets []Secret, opts Options) (*Masker, []string) {
 		order int32
 	}
 	var cands []candidate
-	var buf bytes.Buffer
+	forms := &formSet{minLen: minLen}
 	// add masks v and each of its lines, in all their encodings.
 	add := func(name string, v []byte) {
 		if len(v) < minLen {
 			tooShort = append(tooShort, name)
 			return
 		}
-		idx := int32(len(m.names))
-		m.names = append(m.names, name)
-		for _, f := range append([][]byte{v}, Lines(v)...) {
-			for _, e := range encodings(f, minLen, &buf) {
+		idx := int32(len(m.markers))
+		m.markers = append(m.markers, marker(name))
+		lines := Lines(v)
+		for i, f := range append([][]byte{v}, lines...) {
+			for _, e := range forms.encodings(f, i > 0 || lines == nil) {
 				cands = append(cands, candidate{e, idx, int32(len(cands))})
 			}
 		}

@@ -30,8 +30,12 @@ type refPattern struct {
 // value, each of its lines (split at \n and \r, empty lines dropped), and for
 // each of those the base64 encodings (standard and URL alphabet, unpadded: a
 // padded encoding is the unpadded one followed by "=", which is not secret),
-// URL query and path escaping, and JSON string escaping with and without
-// HTML escaping. Forms shorter than minLen are dropped.
+// with what stays of them inside a longer text at each offset mod 3 (for
+// a multi-line value, only its lines'), URL
+// escaping (query, path, strict, Python's quote, encodeURIComponent), JSON
+// string escaping with and without HTML escaping and with ensure_ascii, and
+// the shell's and Python's quoted forms. Forms shorter than minLen are
+// dropped.
 func refVariants(v []byte, minLen int) [][]byte {
 	forms := [][]byte{v}
 	lines := strings.FieldsFunc(string(v), func(r rune) bool { return r == '\n' || r == '\r' })
@@ -41,15 +45,50 @@ func refVariants(v []byte, minLen int) [][]byte {
 		}
 	}
 	var out [][]byte
-	for _, f := range forms {
+	for i, f := range forms {
 		out = append(out, f)
-		out = append(out, []byte(base64.RawStdEncoding.EncodeToString(f)))
-		out = append(out, []byte(base64.RawURLEncoding.EncodeToString(f)))
-		out = append(out, []byte(url.QueryEscape(string(f))))
-		out = append(out, []byte(url.PathEscape(string(f))))
-		out = append(out, jsonEscape(f, true), jsonEscape(f, false))
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			out = append(out, []byte(enc.EncodeToString(f)))
+			// A multi-line value inside a longer base64 text is masked by
+			// its lines.
+			for shift := 0; shift < 3 && (i > 0 || len(forms) == 1); shift++ {
+				out = append(out, refBase64Inside(enc, f, shift))
+			}
+		}
+		q := url.QueryEscape(string(f))
+		strict := strings.ReplaceAll(q, "+", "%20")
+		out = append(out, []byte(q), []byte(url.PathEscape(string(f))), []byte(strict),
+			[]byte(strings.ReplaceAll(strict, "%2F", "/")),
+			[]byte(strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").Replace(strict)))
+		out = append(out, jsonEscape(f, true), jsonEscape(f, false), mask.JSONASCII(f))
+		out = append(out, mask.ShellForms(f)...)
+		for _, quote := range []byte{'\'', 0} {
+			out = append(out, mask.PythonRepr(f, quote, false), mask.PythonRepr(f, quote, true))
+		}
 	}
 	return slices.DeleteFunc(out, func(b []byte) bool { return len(b) < minLen })
+}
+
+// refBase64Inside is what the base64 of f shows inside a longer text, f
+// starting at a byte offset of shift mod 3: the characters of its
+// encoding that come out the same whatever bytes surround f (tried with
+// all zero bits and all one bits around it).
+func refBase64Inside(enc *base64.Encoding, f []byte, shift int) []byte {
+	with := func(fill byte) string {
+		b := bytes.Repeat([]byte{fill}, shift)
+		b = append(b, f...)
+		return enc.EncodeToString(append(b, fill, fill, fill))
+	}
+	a, b := with(0), with(0xff)
+	var out []byte
+	for i := range a {
+		if a[i] == b[i] {
+			out = append(out, a[i])
+		} else if len(out) > 0 {
+			break
+		}
+	}
+	return out
 }
 
 // jsonEscape is f as the inside of a JSON string (no quotes).
@@ -676,91 +715,122 @@ func TestPassThroughAtOnce(t *testing.T) {
 	}
 }
 
+// TestFlush: an idle Flush writes what is held, but for the end of the
+// stream that could still be the start of a masked form: that waits until
+// the match breaks or Close.
 func TestFlush(t *testing.T) {
 	m, _ := mask.New([]mask.Secret{sec("S", "abcdef"), sec("A", "wxyz"), sec("B", "wxyz12")}, mask.Options{})
+	pats := refPatterns([]mask.Secret{sec("S", "abcdef"), sec("A", "wxyz"), sec("B", "wxyz12")}, 0)
 
-	t.Run("prefix then rest", func(t *testing.T) {
+	t.Run("a prefix waits", func(t *testing.T) {
 		var rec recorder
 		w := m.Writer(&rec)
 		w.Write([]byte("Password: ab"))
-		if rec.buf.String() != "Password: " || w.Pending() != 2 {
-			t.Fatalf("before Flush: %q, pending %d", rec.buf.String(), w.Pending())
+		for range 3 {
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if rec.buf.String() != "Password: " || w.Pending() != 2 {
+				t.Fatalf("Flush released the start of a secret: %q, pending %d", rec.buf.String(), w.Pending())
+			}
 		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		if rec.buf.String() != "Password: ab" || w.Pending() != 0 {
-			t.Fatalf("Flush did not release the tail unchanged: %q, pending %d", rec.buf.String(), w.Pending())
-		}
-		w.Flush() // nothing held: no-op
-		// The occurrence continues: its remaining part is masked.
 		w.Write([]byte("cd"))
-		if rec.buf.String() != "Password: ab" {
-			t.Fatalf("after Flush, a continuation of the secret came out: %q", rec.buf.String())
+		w.Flush()
+		if rec.buf.String() != "Password: " {
+			t.Fatalf("a piece of the secret came out: %q", rec.buf.String())
 		}
 		w.Write([]byte("ef\n"))
 		w.Close()
-		if got, want := rec.buf.String(), "Password: ab<prefect-secret:S>\n"; got != want {
+		if got, want := rec.buf.String(), "Password: <prefect-secret:S>\n"; got != want {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	})
 
-	t.Run("prefix then not a secret", func(t *testing.T) {
+	t.Run("the match breaks", func(t *testing.T) {
 		var rec recorder
 		w := m.Writer(&rec)
 		w.Write([]byte("abc"))
 		w.Flush()
-		w.Write([]byte("dx abcdef"))
+		w.Write([]byte("dx abcd"))
+		if got, want := rec.buf.String(), "abcdx "; got != want {
+			t.Fatalf("once the match broke: %q, want %q", got, want)
+		}
+		w.Write([]byte("ef"))
 		w.Close()
 		if got, want := rec.buf.String(), "abcdx <prefect-secret:S>"; got != want {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	})
 
-	t.Run("flush at every offset", func(t *testing.T) {
-		in := []byte("1 abcdef 2 wxyz12 3 wxyz 4 abcdabcdef")
-		for i := 0; i <= len(in); i++ {
-			var rec recorder
-			w := m.Writer(&rec)
-			w.Write(in[:i])
-			w.Flush()
-			if w.Pending() != 0 {
-				t.Fatalf("flush at %d: pending %d", i, w.Pending())
-			}
-			w.Write(in[i:])
-			w.Close()
-			assertNoSecret(t, rec.buf.Bytes(), "abcdef", "wxyz")
+	t.Run("the stream ends", func(t *testing.T) {
+		var rec recorder
+		w := m.Writer(&rec)
+		w.Write([]byte("almost: abcde"))
+		w.Flush()
+		if got := rec.buf.String(); got != "almost: " {
+			t.Fatalf("after Flush: %q", got)
+		}
+		w.Close()
+		if got := rec.buf.String(); got != "almost: abcde" || w.Pending() != 0 {
+			t.Fatalf("after Close: %q, pending %d", got, w.Pending())
 		}
 	})
 
 	t.Run("flush after every byte", func(t *testing.T) {
-		in := []byte("1 abcdef 2 wxyz12 3 wxyz 4 abcdabcdef")
+		// What stays held is never more than the longest end of the
+		// output that starts a form, and nothing of a value comes out.
+		in := []byte("1 abcdef 2 wxyz12 3 wxyz 4 abcdabcdef 5 ab")
 		var rec recorder
 		w := m.Writer(&rec)
 		for i := range in {
 			w.Write(in[i : i+1])
 			w.Flush()
+			if p := refPending(in[:i+1], pats); w.Pending() > p {
+				t.Fatalf("after %q and Flush: %d bytes held, want at most %d", in[:i+1], w.Pending(), p)
+			}
 		}
 		w.Close()
-		assertNoSecret(t, rec.buf.Bytes(), "abcdef", "wxyz")
+		if got, want := rec.buf.String(), string(refMask(in, pats)); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
 	})
 
 	t.Run("complete but could grow", func(t *testing.T) {
-		// "wxyz" is complete, and could still become "wxyz12": held; a
-		// Flush must not release a complete secret unmasked.
+		// "wxyz" is complete, and could still become "wxyz12": both wait.
 		var rec recorder
 		w := m.Writer(&rec)
 		w.Write([]byte("wxyz"))
-		if rec.buf.Len() != 0 || w.Pending() != 4 {
-			t.Fatalf("before Flush: %q, pending %d", rec.buf.String(), w.Pending())
-		}
 		w.Flush()
-		if got := rec.buf.String(); got != "<prefect-secret:A>" {
-			t.Fatalf("Flush released %q", got)
+		if rec.buf.Len() != 0 || w.Pending() != 4 {
+			t.Fatalf("after Flush: %q, pending %d", rec.buf.String(), w.Pending())
 		}
 		w.Write([]byte("12 "))
 		w.Close()
-		assertNoSecret(t, rec.buf.Bytes(), "wxyz", "12")
+		if got, want := rec.buf.String(), "<prefect-secret:B> "; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+
+	t.Run("a region reaching into a prefix", func(t *testing.T) {
+		// "abcd" is complete and its "cd" starts "cdefgh": Flush writes
+		// the marker of the first, the second is masked from there on.
+		secrets := []mask.Secret{sec("A", "abcd"), sec("C", "cdefgh")}
+		m, _ := mask.New(secrets, mask.Options{})
+		var rec recorder
+		w := m.Writer(&rec)
+		w.Write([]byte("xxabcd"))
+		if rec.buf.String() != "xx" {
+			t.Fatalf("before Flush: %q", rec.buf.String())
+		}
+		w.Flush()
+		if got := rec.buf.String(); got != "xx<prefect-secret:A>" {
+			t.Fatalf("after Flush: %q", got)
+		}
+		w.Write([]byte("efgh."))
+		w.Close()
+		if got, want := rec.buf.String(), string(refMask([]byte("xxabcdefgh."), refPatterns(secrets, 0))); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
 	})
 }
 
@@ -856,8 +926,8 @@ func TestWriteError(t *testing.T) {
 	}
 	w = m.Writer(errWriter{})
 	w.Write([]byte("secr"))
-	if err := w.Flush(); !errors.Is(err, errBroken) {
-		t.Fatalf("Flush into a broken writer = %v", err)
+	if err := w.Close(); !errors.Is(err, errBroken) {
+		t.Fatalf("Close into a broken writer = %v", err)
 	}
 }
 

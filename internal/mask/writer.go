@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"bytes"
 	"io"
 	"slices"
 	"sync"
@@ -160,9 +161,7 @@ func (w *Writer) emit(data []byte, upTo int64) {
 		for _, o := range r.occs {
 			if !slices.Contains(named, o.name) {
 				named = append(named, o.name)
-				out = append(out, "<prefect-secret:"...)
-				out = append(out, w.m.names[o.name]...)
-				out = append(out, '>')
+				out = append(out, w.m.markers[o.name]...)
 			}
 		}
 		at = r.to
@@ -203,10 +202,37 @@ func (w *Writer) keep(rest []byte) {
 	}
 }
 
-// Flush writes the held tail as it is, masking what is already known: an
-// idle stream's prompt must appear. An occurrence that completes later is
-// still masked from where the output then stands.
+// Flush writes what is held back for now, masking what is already known,
+// but for the end of the stream that is still the start of a masked form
+// (of a value at least the minimum long: every form is): an idle stream's
+// prompt must appear, and a value written a piece at a time must not.
+// Those bytes wait until the match breaks or Close. An occurrence that
+// completes later is still masked from where the output then stands.
 func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil || len(w.held) == 0 {
+		return w.err
+	}
+	upTo := w.pos - int64(w.holdLen())
+	for _, r := range w.regions {
+		if r.to > upTo {
+			// A region reaching into the start of a form goes out whole, as
+			// its marker: none of its bytes shows. One lying wholly inside
+			// it waits with it.
+			if r.from < upTo {
+				upTo = r.to
+			}
+			break
+		}
+	}
+	w.emit(w.held, upTo)
+	return w.err
+}
+
+// Close writes everything still held, at the end of the stream: what
+// could have started a secret did not.
+func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err == nil && len(w.held) > 0 {
@@ -215,5 +241,12 @@ func (w *Writer) Flush() error {
 	return w.err
 }
 
-// Close flushes at the end of the stream.
-func (w *Writer) Close() error { return w.Flush() }
+// Replace masks text as a whole: an error message made from what a server
+// said, say.
+func (m *Masker) Replace(text []byte) []byte {
+	var out bytes.Buffer
+	w := m.Writer(&out)
+	_, _ = w.Write(text)
+	_ = w.Close()
+	return out.Bytes()
+}

@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// Flusher is an output filter (a masker) that may hold bytes back until
-// Flush.
+// Flusher is an output filter (a masker) that may hold bytes back: Flush
+// writes what it can when the output is idle, Close all it holds at the
+// end of the stream.
 type Flusher interface {
-	io.Writer
+	io.WriteCloser
 	Flush() error
 	Pending() int
 }
@@ -31,7 +32,7 @@ type Supervision struct {
 	// Stdout and Stderr receive the child's output; they write to our own
 	// stdout and stderr.
 	Stdout, Stderr Flusher
-	// Idle is how long a held-back tail waits before it is shown anyway
+	// Idle is how long a held-back tail waits before the filter's Flush
 	// (so a prompt without a newline appears).
 	Idle time.Duration
 }
@@ -92,7 +93,7 @@ func (o *Supervision) copyOut(dst Flusher, src *os.File, closeOnEPIPE bool, befo
 	}
 	timer.Stop()
 	if !failed() {
-		fail(dst.Flush())
+		fail(dst.Close())
 	}
 	mu.Lock()
 	defer mu.Unlock()

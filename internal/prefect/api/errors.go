@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,58 +14,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
-
-// carrying marks value as one no message may show.
-func (c *Client) carrying(value []byte) {
-	if len(value) > 0 {
-		c.mu.Lock()
-		c.sensitive = append(c.sensitive, value)
-		c.mu.Unlock()
-	}
-}
-
-// onTheWire is every form of a credential this client sends: the key, the
-// auth string and its base64, custom header values, the CSRF token.
-func (c *Client) onTheWire() [][]byte {
-	out := [][]byte{c.cfg.Key.Reveal(), c.cfg.AuthString.Reveal()}
-	if a := c.cfg.AuthString.Reveal(); len(a) > 0 {
-		// Unpadded, so a padded echo is covered too.
-		out = append(out, []byte(base64.RawStdEncoding.EncodeToString(a)))
-	}
-	for _, vs := range c.headers {
-		for _, v := range vs {
-			out = append(out, []byte(v))
-		}
-	}
-	c.mu.Lock()
-	if c.csrf.token != "" {
-		out = append(out, []byte(c.csrf.token))
-	}
-	out = append(out, c.sensitive...)
-	c.mu.Unlock()
-	return out
-}
-
-// redact removes every value the client carries, and every form of its
-// credentials, from a message built from what a server said.
-func (c *Client) redact(s string, more ...[]byte) string {
-	all := append(c.onTheWire(), more...)
-	// Longest first: one value may hold another.
-	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
-	for _, v := range all {
-		if len(v) > 0 {
-			s = strings.ReplaceAll(s, string(v), resolve.Redacted)
-		}
-	}
-	return s
-}
 
 // timeoutError is a deadline that passed: one try's (try) or the call's.
 type timeoutError struct {
@@ -162,7 +114,7 @@ func (c *Client) failure(q request, path string, err error, n int) error {
 			Msg:  fmt.Sprintf("%s answered %s %s with %d%s", what, q.method, path, se.status, tries(n)),
 			Hint: "the API is overloaded or failing; try again later"}
 	case errors.As(err, &re):
-		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s", what, re.Error()),
+		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s", what, c.redact(re.Error())),
 			Hint: "check the API URL: it should be the final address of the API"}
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s %s was cut short%s", what, q.method, path, tries(n))}
@@ -210,7 +162,7 @@ func (c *Client) pastDeadline(q request, path string, r *reply, err error, wait 
 		ra, _ := retryAfter(asked)
 		return &resolve.Error{Kind: resolve.ErrUnavailable,
 			Msg: fmt.Sprintf("%s %s to %s %s and asked to wait %s (Retry-After: %s) before trying again, past the deadline for the whole call (%s, %s)",
-				what, got, q.method, path, seconds(ra).Round(time.Second), asked, c.callTimeout, c.callFrom),
+				what, got, q.method, path, seconds(ra).Round(time.Second), c.redact(asked), c.callTimeout, c.callFrom),
 			Hint: "the API is rate-limiting or under maintenance; try again later, or give a longer --timeout"}
 	}
 	return &resolve.Error{Kind: resolve.ErrUnavailable,

@@ -55,6 +55,10 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"runnermasks": cmdRunnermasks,
 		"filemode":    cmdFilemode,
 		"bigtemplate": cmdBigtemplate,
+		// apianswer.go, loopback.go
+		"apianswer":  cmdAPIAnswer,
+		"httpserver": cmdHTTPServer,
+		"httpbasic":  cmdHTTPBasic,
 	}
 }
 
