@@ -24,6 +24,7 @@ func (b *buffer) Write(p []byte) (int, error) {
 
 func (b *buffer) Flush() error { return nil }
 func (b *buffer) Pending() int { return 0 }
+func (b *buffer) Close() error { return nil }
 
 func (b *buffer) String() string {
 	b.mu.Lock()
