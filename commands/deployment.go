@@ -141,6 +141,8 @@ func (g *globals) explainDeployment(d deploymentInput, flags, files []string) er
 		switch {
 		case def.Parts != nil:
 			what = describeParts(def.Parts, res.From, res.Missing)
+		case resolve.IsAddress(def.Name):
+			what = describeParts([]inject.Part{{Address: def.Name}}, res.From, res.Missing)
 		case def.Plain:
 			what = "plain text"
 		case slices.Contains(res.Missing, def.Name):
