@@ -111,7 +111,7 @@ func (g *globals) exec(in *execInput) error {
 	if len(in.Command) == 0 {
 		return usagef("usage: prefect-secrets exec [-s NAME]... -- COMMAND [ARGS...]", "exec needs a command to run")
 	}
-	fromDeployment, where, err := g.deploymentDefinitions(in.Deployment)
+	fromDeployment, _, err := g.deploymentDefinitions(in.Deployment)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (g *globals) exec(in *execInput) error {
 		case w.Plain:
 			g.logf("exec: $%s <- a plain value (%s)", w.Var, w.Origin)
 		case w.Parts != nil:
-			g.logf("exec: $%s <- %s (%s of %s)", w.Var, describeParts(w.Parts, res.From, nil), w.Origin, where)
+			g.logf("exec: $%s <- %s (%s)", w.Var, describeParts(w.Parts, res.From, nil), w.Origin)
 		default:
 			g.logf("exec: $%s <- %s from %s (%s)", w.Var, resolve.QuoteName(w.Name), res.From[w.Name], w.Origin)
 		}
