@@ -24,6 +24,8 @@ type execInput struct {
 	MaskMin  int
 	NoCIMask bool
 	Command  []string
+	// Deployment: a Prefect deployment's variables, beneath the rest.
+	Deployment deploymentInput
 }
 
 func execCommand(g *globals) *cli.Command {
@@ -31,7 +33,7 @@ func execCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:      "exec",
 		Usage:     "run a command with secrets in its environment",
-		UsageText: "prefect-secrets [global options] exec [-s NAME | -s VAR=NAME]... [--env-file FILE]... [--context] [--pristine] [--no-mask] [--mask-min BYTES] [--no-ci-mask] -- COMMAND [ARGS...]",
+		UsageText: "prefect-secrets [global options] exec [-s NAME | -s VAR=NAME]... [--env-file FILE]... [--deployment NAME [--prefect-file FILE | --from-api]] [--context] [--pristine] [--no-mask] [--mask-min BYTES] [--no-ci-mask] -- COMMAND [ARGS...]",
 		Description: `Resolves every secret first; if any is missing, nothing is started and the
 error lists every missing name.
 
@@ -51,7 +53,7 @@ with a warning naming them.
 With --no-mask (or nothing to mask), prefect-secrets replaces itself with
 COMMAND (same pid, same terminal, stdin, stdout and stderr).
 
-Secrets reach the command four ways:
+Secrets reach the command five ways:
   -s NAME              as the variable NAME
   -s VAR=NAME          as the variable VAR
   --env-file FILE      each VAR=prefect-secret://NAME line of FILE as VAR
@@ -59,6 +61,15 @@ Secrets reach the command four ways:
                        definition of a variable wins, and -s wins over FILE
   VAR=prefect-secret://NAME in the caller's environment: a reference,
                        replaced by the value of NAME
+  --deployment NAME    the environment Prefect deployment NAME's flow runs
+                       get: from prefect.yaml (the deployments[] entry
+                       prefect deploy -n NAME picks; FLOW/NAME too), its
+                       work_pool.job_variables.env resolved as prefect
+                       deploy does; else from the Prefect API, built as a
+                       worker builds it from the work pool's base job
+                       template. Blocks in it are masked; variables and
+                       {{ $X }} (from this environment) are not. Everything
+                       above wins over it (see docs/deployments.md)
 
 When GITHUB_ACTIONS=true, every value is first registered with the runner's
 log masking (::add-mask:: on stderr; --no-ci-mask turns this off).
@@ -74,10 +85,11 @@ Examples:
   prefect-secrets exec -s PGPASSWORD=DB_PASSWORD -- psql -h db
   prefect-secrets exec --env-file .env.secrets -- python flow.py
   SLACK_URL=prefect-secret://SLACK_WEBHOOK_URL prefect-secrets exec -- ./notify.sh
+  prefect-secrets exec --deployment my-flow/prod -- python flow.py
   prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
   prefect-secrets exec --pristine -s TOKEN -- env
   prefect-secrets exec --no-mask -s DB_PASSWORD -- ./debug.sh`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&option{name: "secret", alias: "s", value: stringList{&in.Secrets}, repeatable: true,
 				usage: "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"},
 			&option{name: "env-file", value: stringList{&in.EnvFiles}, usage: envFileUsage},
@@ -87,7 +99,7 @@ Examples:
 				usage: "the shortest value masked, in `BYTES`; shorter ones are not, with a warning"},
 			&option{name: "no-ci-mask", value: boolValue{&in.NoCIMask}, usage: noCIMaskUsage},
 			&option{name: "pristine", value: boolValue{&in.Pristine}, usage: "start the command from a minimal environment (" + strings.Join(inject.PristineVars, ", ") + ", LC_*) plus the secrets"},
-		},
+		}, in.Deployment.flags()...),
 		Action: func(c *cli.Context) error {
 			in.Command = c.Args().Slice()
 			return g.exec(in)
@@ -99,7 +111,11 @@ func (g *globals) exec(in *execInput) error {
 	if len(in.Command) == 0 {
 		return usagef("usage: prefect-secrets exec [-s NAME]... -- COMMAND [ARGS...]", "exec needs a command to run")
 	}
-	wanted, err := g.definitions(in.Secrets, in.EnvFiles, true)
+	fromDeployment, _, err := g.deploymentDefinitions(in.Deployment)
+	if err != nil {
+		return err
+	}
+	wanted, err := inject.Gather(inject.Request{Flags: in.Secrets, Files: in.EnvFiles, Environ: g.io.Environ, Log: g.logf, Deployment: fromDeployment})
 	if err != nil {
 		return err
 	}
@@ -125,11 +141,14 @@ func (g *globals) exec(in *execInput) error {
 		return err
 	}
 	for _, w := range wanted {
-		if w.Plain {
+		switch {
+		case w.Plain:
 			g.logf("exec: $%s <- a plain value (%s)", w.Var, w.Origin)
-			continue
+		case w.Parts != nil:
+			g.logf("exec: $%s <- %s (%s)", w.Var, describeParts(w.Parts, res.From, nil), w.Origin)
+		default:
+			g.logf("exec: $%s <- %s from %s (%s)", w.Var, resolve.QuoteName(w.Name), res.From[w.Name], w.Origin)
 		}
-		g.logf("exec: $%s <- %s from %s (%s)", w.Var, resolve.QuoteName(w.Name), res.From[w.Name], w.Origin)
 	}
 	path, err := proc.LookPath(in.Command[0], inject.Lookup(env, "PATH"))
 	if err != nil {
@@ -140,12 +159,16 @@ func (g *globals) exec(in *execInput) error {
 		return g.io.Exec(path, in.Command, env)
 	}
 	secrets := make([]mask.Secret, 0, len(wanted))
+	masked := map[string]bool{}
 	for _, w := range wanted {
-		v := res.Values[w.Name]
-		if w.Plain || v.IsPublic() { // plain values and Prefect variables are no secrets
-			continue
+		for _, n := range w.Needs() { // a deployment's value: the blocks in it
+			v := res.Values[n]
+			if v.IsPublic() || masked[n] { // Prefect variables are no secrets
+				continue
+			}
+			masked[n] = true
+			secrets = append(secrets, mask.Secret{Name: n, Value: v.Reveal(), JSON: v.IsJSON()})
 		}
-		secrets = append(secrets, mask.Secret{Name: w.Name, Value: v.Reveal(), JSON: v.IsJSON()})
 	}
 	minLen := in.MaskMin
 	if minLen <= 0 {

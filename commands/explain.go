@@ -12,11 +12,12 @@ import (
 )
 
 func explainCommand(g *globals) *cli.Command {
-	var envFiles []string
+	var envFiles, secrets []string
+	var dep deploymentInput
 	return &cli.Command{
 		Name:      "explain",
 		Usage:     "show which source answers for a name and which it shadows (never a value)",
-		UsageText: "prefect-secrets [global options] explain NAME | --env-file FILE...",
+		UsageText: "prefect-secrets [global options] explain NAME | --env-file FILE... | --deployment NAME [--prefect-file FILE | --from-api] [-s NAME | -s VAR=NAME]... [--env-file FILE]...",
 		Description: `Asks every source in order, not only up to the first that has the name, and
 says for each whether it has it, which one wins, and why a source was
 skipped or disabled. Exits 66 when no source has the name.
@@ -24,15 +25,33 @@ skipped or disabled. Exits 66 when no source has the name.
 With --env-file, does so for the secret of each variable of the reference
 files, and exits 66 when any is missing.
 
+With --deployment, lists each variable exec --deployment would give the
+command (with the -s, --env-file and environment references given too)
+and where its value comes from: plain text, a block or a variable of the
+Prefect API (and the source that answers), $X from the environment, -s,
+a reference file. Never a value. Exits 66 when any is missing.
+
 Examples:
   prefect-secrets explain DB_PASSWORD
   prefect-secrets --sources env,context explain API_TOKEN
-  prefect-secrets explain --env-file .env.secrets`,
-		Flags: []cli.Flag{
+  prefect-secrets explain --env-file .env.secrets
+  prefect-secrets explain --deployment my-flow/prod -s DB_PASSWORD`,
+		Flags: append([]cli.Flag{
 			&option{name: "env-file", value: stringList{&envFiles}, usage: "explain the secret of each variable of the reference `FILE` (repeatable)"},
-		},
+			&option{name: "secret", alias: "s", value: stringList{&secrets}, repeatable: true,
+				usage: "with --deployment: a secret `NAME` exec -s would add, as NAME, or VAR=NAME as VAR (repeatable)"},
+		}, dep.flags()...),
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
+			if dep.Name != "" || dep.File != "" || dep.FromAPI {
+				if err := exactArgs("explain --deployment NAME", args); err != nil {
+					return err
+				}
+				return g.explainDeployment(dep, secrets, envFiles)
+			}
+			if len(secrets) > 0 {
+				return usagef("use explain NAME, or -s with --deployment", "explain takes -s only with --deployment")
+			}
 			if len(envFiles) > 0 {
 				if err := exactArgs("explain --env-file FILE", args); err != nil {
 					return err

@@ -43,6 +43,20 @@ func ChildEnv(environ []string, defs []Definition, values map[string]resolve.Sec
 			set[d.Var] = d.Value
 			continue
 		}
+		if d.Parts != nil {
+			v, err := d.Render(values)
+			if err != nil {
+				return nil, err
+			}
+			if bytes.IndexByte(v, 0) >= 0 {
+				return nil, &resolve.Error{Kind: resolve.ErrBadInput, Msg: fmt.Sprintf("the value of $%s (%s) holds a NUL byte, which an environment variable cannot", d.Var, d.Origin)}
+			}
+			if err := entryFits(d.Var, "", len(v)); err != nil {
+				return nil, err
+			}
+			set[d.Var] = string(v)
+			continue
+		}
 		v := values[d.Name].Reveal()
 		if bytes.IndexByte(v, 0) >= 0 {
 			return nil, &resolve.Error{Kind: resolve.ErrBadInput,
@@ -91,7 +105,12 @@ func entryFits(name, secret string, valueLen int) error {
 		return nil
 	}
 	limit := 32 * os.Getpagesize()
-	if n := len(name) + 1 + valueLen + 1; n > limit {
+	n := len(name) + 1 + valueLen + 1
+	if n > limit && secret == "" {
+		return &resolve.Error{Kind: resolve.ErrBadInput,
+			Msg: fmt.Sprintf("variable %s would be %d bytes, over the %d bytes Linux allows one environment variable (MAX_ARG_STRLEN); nothing was run", resolve.QuoteName(name), n, limit)}
+	}
+	if n > limit {
 		return &resolve.Error{Kind: resolve.ErrBadInput,
 			Msg: fmt.Sprintf("variable %s would be %d bytes (its name, \"=\", the value of secret %s and a NUL), over the %d bytes Linux allows one environment variable (MAX_ARG_STRLEN); nothing was run",
 				resolve.QuoteName(name), n, resolve.QuoteName(secret), limit),

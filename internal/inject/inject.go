@@ -1,10 +1,11 @@
 // Package inject decides which variable of a child process gets which
-// secret, from the three ways a user asks: -s NAME or -s VAR=NAME, the
-// lines of reference files (--env-file), and references in the caller's
-// environment (VAR=prefect-secret://NAME). It owns their precedence, as the
-// type Given, and the child's environment built from the values. It
-// resolves nothing and prints nothing: commands asks the sources for
-// Names and hands the values back to ChildEnv.
+// secret, from the ways a user asks: -s NAME or -s VAR=NAME, the lines of
+// reference files (--env-file), references in the caller's environment
+// (VAR=prefect-secret://NAME), and a deployment's environment (exec
+// --deployment: internal/deploy makes those definitions). It owns their
+// precedence, as the type Given, and the child's environment built from
+// the values. It resolves nothing and prints nothing: commands asks the
+// sources for Names and hands the values back to ChildEnv.
 package inject
 
 import (
@@ -23,9 +24,12 @@ import (
 type Given int
 
 const (
+	// ByDeployment is a variable of a deployment's environment (exec
+	// --deployment): everything else the user gives adds to it.
+	ByDeployment Given = iota
 	// ByEnvironment is a reference in the caller's environment:
 	// VAR=prefect-secret://NAME.
-	ByEnvironment Given = iota
+	ByEnvironment
 	// ByFile is a line of a reference file.
 	ByFile
 	// ByFlag is -s NAME or -s VAR=NAME.
@@ -33,14 +37,53 @@ const (
 )
 
 // Definition is one variable the child gets: Var=<value of secret Name>,
-// or Var=Value for a plain value of a reference file.
+// Var=Value for a plain value (a reference file's VAR=text), or, for a
+// deployment's variable, Var=its Parts put together.
 type Definition struct {
 	Var    string
-	Name   string // the secret; "" for a plain value
+	Name   string // the secret; "" for a plain value and for Parts
 	Plain  bool
 	Value  string // the plain value, which is no secret
 	Given  Given
 	Origin string // where it was asked for, for messages: "-s VAR=NAME", "FILE:LINE", "reference in $VAR"
+	// Parts is a deployment's value in pieces (nil for every other
+	// definition): with no Address among them the definition is Plain,
+	// Value their text; else its value is made when the addresses are
+	// resolved (see Render).
+	Parts []Part
+}
+
+// Part is a piece of a deployment's value: literal text, or an address
+// (a block's field or a variable) whose value goes in its place as
+// Prefect puts a placeholder's value inside text (Python's str()).
+type Part struct {
+	Text    string // literal text (no secret): the value's own, or what From gave
+	Address string // a block or variable address; its value goes here
+	// From says, for explain, what gave Text when it is not the value's
+	// own text: "$HOME", "job variable working_dir".
+	From string
+}
+
+// Addresses are the addresses among d's Parts, each once.
+func (d Definition) Addresses() []string {
+	var out []string
+	for _, p := range d.Parts {
+		if p.Address != "" && !slices.Contains(out, p.Address) {
+			out = append(out, p.Address)
+		}
+	}
+	return out
+}
+
+// Needs are the names and addresses d's value needs from the sources.
+func (d Definition) Needs() []string {
+	switch {
+	case d.Plain:
+		return nil
+	case d.Parts != nil:
+		return d.Addresses()
+	}
+	return []string{d.Name}
 }
 
 // Request is what a command was asked to inject.
@@ -50,6 +93,9 @@ type Request struct {
 	// Environ is the caller's environment, whose references are
 	// definitions too; nil for a command that reads none (export, list).
 	Environ []string
+	// Deployment are a deployment's variables (ByDeployment), the
+	// lowest: everything else adds to them.
+	Deployment []Definition
 	// Log, if set, is told which of two definitions of a variable won.
 	Log func(format string, args ...any)
 }
@@ -83,7 +129,7 @@ func Gather(r Request) ([]Definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range refs {
+	for _, d := range append(refs, r.Deployment...) {
 		if err := s.add(d); err != nil {
 			return nil, err
 		}
@@ -116,7 +162,7 @@ func (s *set) add(d Definition) error {
 	}
 	old := s.defs[i]
 	switch {
-	case old.Name == d.Name && old.Plain == d.Plain && old.Value == d.Value:
+	case old.Name == d.Name && old.Plain == d.Plain && old.Value == d.Value && old.Parts == nil && d.Parts == nil:
 		return nil
 	case old.Given > d.Given:
 		s.logf("$%s: %s wins over %s", d.Var, old.Origin, d.Origin)
@@ -194,9 +240,7 @@ func CheckVar(v string) error {
 func Names(defs []Definition) []string {
 	names := make([]string, 0, len(defs))
 	for _, d := range defs {
-		if !d.Plain {
-			names = append(names, d.Name)
-		}
+		names = append(names, d.Needs()...)
 	}
 	return names
 }
@@ -217,7 +261,7 @@ func MissingError(err error, defs []Definition, missing []string, notDone string
 	}
 	var asked []string
 	for _, d := range defs {
-		if !d.Plain && slices.Contains(missing, d.Name) {
+		if slices.ContainsFunc(d.Needs(), func(n string) bool { return slices.Contains(missing, n) }) {
 			asked = append(asked, d.Origin)
 		}
 	}

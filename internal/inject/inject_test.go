@@ -30,7 +30,7 @@ func brief(defs []Definition) []string {
 		if d.Plain {
 			what = "plain:" + d.Value
 		}
-		out[i] = d.Var + "=" + what + "@" + []string{"env", "file", "flag"}[d.Given]
+		out[i] = d.Var + "=" + what + "@" + []string{"deployment", "env", "file", "flag"}[d.Given]
 	}
 	return out
 }

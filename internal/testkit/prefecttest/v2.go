@@ -82,6 +82,8 @@ type V2 struct {
 	smu   sync.Mutex
 	docs  map[string]*v2doc // by name
 	typed *typedStore       // blocks of other types, variables (v2_typed.go)
+	// deployments and work pools (v2_deployments.go)
+	deploys *deploymentStore
 	// csrf are the CSRF tokens handed out, by client id.
 	csrf map[string]csrfToken
 }
@@ -379,6 +381,7 @@ func (s *V2) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 			s.readByName(w, r, rel[len(byName):])
 		}
 	case s.serveTyped(w, r, body, rel):
+	case s.serveDeployments(w, r, body, rel):
 	case rel == "/block_schemas/filter":
 		if s.route(w, r, body, "POST", "") {
 			s.filterSchemas(w, r, body)

@@ -47,6 +47,9 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"apitypedblock": cmdAPITypedBlock,
 		"apiblocktype":  cmdAPIBlockType,
 		"apivariable":   cmdAPIVariable,
+		// api_deployments.go
+		"apiworkpool":   cmdAPIWorkPool,
+		"apideployment": cmdAPIDeployment,
 		"checkoutbuild": cmdCheckoutBuild,
 		// format.go
 		"hostile":     cmdHostile,
