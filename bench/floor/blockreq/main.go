@@ -30,7 +30,9 @@ func main() {
 		if !ok {
 			fail("not SLUG/NAME: " + block)
 		}
-		wg.Go(func() { errs[i] = get(api + "/block_types/slug/" + slug + "/block_documents/name/" + name + "?include_secrets=true") })
+		wg.Go(func() {
+			errs[i] = get(api + "/block_types/slug/" + slug + "/block_documents/name/" + name + "?include_secrets=true")
+		})
 	}
 	wg.Wait()
 	for _, e := range errs {
