@@ -44,9 +44,13 @@ func completionCommand(a *App) *cli.Command {
 		UsageText: "prefect-secrets completion bash|zsh|fish|powershell",
 		Description: `Prints a script that makes the shell complete prefect-secrets' commands,
 options, the values of --sources, --to, --from and --format, file names for
-an option's FILE, and secret names for get, explain, delete, exec -s and export -s. Names come from the local context and the
-keyring (given at most 300ms); the Prefect API is asked only when --sources
-names it (cloud). A completion never shows a value.
+an option's FILE, and secret names for get, explain, delete, exec -s and
+export -s. Names come from the local context and the keyring (given at most
+300ms); the Prefect API is asked only when --sources names it (cloud), given
+at most 2s. Then, where get, explain, exec -s and export -s take a name,
+a word that could start an address (p, pre..., prefect.blocks....) is
+completed with the addresses of the blocks' secret fields too, as list
+--blocks names them. A completion never shows a value.
 
 Install it once:
   bash:        prefect-secrets completion bash > ~/.local/share/bash-completion/completions/prefect-secrets
@@ -154,8 +158,10 @@ func (a *App) complete(words []string) error {
 			out = append(out, c.Name)
 		}
 	case args > 0:
-	case cmd.Name == "get" || cmd.Name == "explain" || cmd.Name == "delete":
-		out = a.secretNames()
+	case cmd.Name == "get" || cmd.Name == "explain":
+		out = a.secretNames(cur)
+	case cmd.Name == "delete": // addresses are Prefect's to write
+		out = a.secretNames("")
 	case cmd.Name == "help":
 		for _, c := range a.cli.Commands {
 			out = append(out, c.Name)
@@ -191,11 +197,11 @@ func (a *App) optionValues(o *option, value, prefix string) []string {
 	var out []string
 	switch {
 	case o.name == "secret": // exec -s NAME or -s VAR=NAME
-		varPart := ""
-		if v, _, ok := strings.Cut(value, "="); ok {
-			varPart = v + "="
+		varPart, name := "", value
+		if v, rest, ok := strings.Cut(value, "="); ok {
+			varPart, name = v+"=", rest
 		}
-		for _, n := range a.secretNames() {
+		for _, n := range a.secretNames(name) {
 			out = append(out, prefix+varPart+n)
 		}
 	case o.list: // --sources a,b,<cur>
@@ -218,9 +224,12 @@ func (a *App) optionValues(o *option, value, prefix string) []string {
 }
 
 // secretNames are the names completion offers: from the context and the
-// keyring, and from the API when --sources names it. Failures only cost
-// names.
-func (a *App) secretNames() []string {
+// keyring, and from the API when --sources names it; with the API, when
+// cur (the name being completed; "" where no address goes) could start
+// an address, the addresses of the blocks' secret fields too (as list
+// --blocks names them), within the API's same deadline. Failures only
+// cost names.
+func (a *App) secretNames(cur string) []string {
 	g := a.g
 	g.sourcesFrom = a.sources.origin()
 	order, explicit, err := g.sourceOrder()
@@ -241,13 +250,21 @@ func (a *App) secretNames() []string {
 		g.timeout, g.timeoutSet = timeout, true
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		got, err := g.source(src).Names(ctx)
-		cancel()
 		if err == nil {
 			names = append(names, got...)
 		}
+		if src == "cloud" && cur != "" && (strings.HasPrefix(cur, resolve.BlockPrefix) || strings.HasPrefix(resolve.BlockPrefix, cur)) {
+			fields, _, err := g.cloud().BlockFields(ctx)
+			for _, f := range fields {
+				if err == nil && !strings.Contains(f.Address, "$") { // a shell would expand it
+					names = append(names, f.Address)
+				}
+			}
+		}
+		cancel()
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
 	// Only names a command takes; no control characters reach the shell.
-	return slices.DeleteFunc(names, func(n string) bool { return resolve.CheckName(n) != nil })
+	return slices.DeleteFunc(names, func(n string) bool { return resolve.CheckNameOrAddress(n) != nil })
 }

@@ -136,7 +136,7 @@ func (g *globals) explainEnvFiles(files []string) error {
 			continue
 		}
 		fmt.Fprintf(w, "$%s (%s):\n", d.Var, d.Origin)
-		found, err := g.explainName(chain, d.Name)
+		found, err := g.explainSecret(chain, d.Name)
 		if err != nil {
 			return err
 		}

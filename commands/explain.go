@@ -31,8 +31,15 @@ and where its value comes from: plain text, a block or a variable of the
 Prefect API (and the source that answers), $X from the environment, -s,
 a reference file. Never a value. Exits 66 when any is missing.
 
+For an address (prefect.blocks.<slug>.<block>[.<key path>] or
+prefect.variables.<name>), says whether the block type, the block and the
+key path exist in the Prefect 2/3 API (or the variable), and whether the
+key path is a secret field of the block's schema; exits 66 when the
+address has no value, as get would.
+
 Examples:
   prefect-secrets explain DB_PASSWORD
+  prefect-secrets explain prefect.blocks.slack-webhook.alerts.url
   prefect-secrets --sources env,context explain API_TOKEN
   prefect-secrets explain --env-file .env.secrets
   prefect-secrets explain --deployment my-flow/prod -s DB_PASSWORD`,
@@ -67,7 +74,13 @@ Examples:
 }
 
 func (g *globals) explain(name string) error {
-	if err := resolve.CheckNameOrAddress(name); err != nil {
+	if a, ok, err := resolve.ParseAddress(name); ok {
+		if err != nil {
+			return err
+		}
+		return g.explainAddress(a)
+	}
+	if err := resolve.CheckName(name); err != nil {
 		return err
 	}
 	chain, err := g.chain()
@@ -82,6 +95,19 @@ func (g *globals) explain(name string) error {
 		return &resolve.Error{Kind: resolve.ErrNotFound, Msg: fmt.Sprintf("secret %s not found in any source", resolve.QuoteName(name))}
 	}
 	return nil
+}
+
+// explainSecret is explainName for a name, explainAddressLayout for an
+// address: what each source says, and whether one has it.
+func (g *globals) explainSecret(chain *resolve.Chain, name string) (bool, error) {
+	if a, ok, err := resolve.ParseAddress(name); ok {
+		if err != nil {
+			return false, err
+		}
+		why, err := g.explainAddressLayout(a)
+		return err == nil && why == "", err
+	}
+	return g.explainName(chain, name)
 }
 
 // explainName prints what each source says about name, and reports

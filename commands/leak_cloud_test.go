@@ -126,3 +126,84 @@ func TestCanaryNeverLeaksThroughTheAPI(t *testing.T) {
 		t.Errorf("the CSRF server never handed out a token: the CSRF cases did not run")
 	}
 }
+
+// TestCanaryNeverLeaksThroughDiscovery runs list --blocks, explain ADDRESS
+// and completion, with --verbose, on their paths that work and those that
+// fail, against a fake API whose blocks hold canaries everywhere a value
+// goes: secret fields, other fields, a Secret block's dict value (which
+// Prefect's server sends unmasked even without include_secrets), a
+// SecretDict's nested values, a variable. No canary may show on stdout or
+// stderr: these commands show names only.
+func TestCanaryNeverLeaksThroughDiscovery(t *testing.T) {
+	const canary = "canary-disc-"
+	bin, err := exec.LookPath("prefect-secrets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := prefecttest.NewV2(t)
+	srv.SetBlock("plain", canary+"plain")
+	srv.SetBlock("dict", map[string]any{"user": canary + "user", "password": canary + "dict"})
+	srv.SetBlockType("webhook", "url", "headers.*")
+	srv.SetTypedBlock("webhook", "hook", map[string]any{"method": canary + "method", "url": canary + "url",
+		"headers": map[string]any{"X-Key": canary + "header", "nested": map[string]any{"deep": canary + "deep"}}, "none": nil})
+	srv.SetBlockType("s3-bucket", "credentials.aws_secret_access_key")
+	srv.SetTypedBlock("s3-bucket", "bucket", map[string]any{"bucket_name": canary + "bucket", "credentials": map[string]any{"aws_secret_access_key": canary + "aws"}})
+	srv.SetVariable("region", canary+"variable")
+	env := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0", "PREFECT_API_URL=" + srv.URL()}
+	malformed := prefecttest.Response{Body: `[{"data": {"value": "` + canary + `malformed"}}]`}
+	for _, st := range []struct {
+		args    []string
+		script  []prefecttest.Response
+		wantErr string // a failure, its stderr matching this
+	}{
+		{args: []string{"list", "--blocks"}},
+		{args: []string{"list", "--blocks", "--json"}},
+		{args: []string{"list", "--blocks"}, script: []prefecttest.Response{malformed}, wantErr: "malformed"},
+		{args: []string{"list", "--blocks"}, script: []prefecttest.Response{{Status: 403, Body: `{"detail": "Forbidden"}`}}, wantErr: "refused POST"},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.url"}},
+		{args: []string{"explain", "prefect.blocks.webhook.hook"}},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.headers.nested"}},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.method"}},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.nope"}, wantErr: "has no key path"},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.none"}, wantErr: "holds null"},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.url.0"}},
+		{args: []string{"explain", "prefect.blocks.secret.dict"}},
+		{args: []string{"explain", "prefect.blocks.secret.dict.nope"}, wantErr: `its fields: password, user`},
+		{args: []string{"explain", "prefect.blocks.secret.plain"}},
+		{args: []string{"explain", "prefect.blocks.s3-bucket.bucket.credentials"}},
+		{args: []string{"explain", "prefect.blocks.webhook.gone"}, wantErr: "there is no block"},
+		{args: []string{"explain", "prefect.blocks.nosuch.hook"}, wantErr: "knows no block type"},
+		{args: []string{"explain", "prefect.variables.region"}},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.url"}, script: []prefecttest.Response{malformed}, wantErr: "malformed"},
+		{args: []string{"explain", "prefect.blocks.webhook.hook.url"}, script: []prefecttest.Response{{Status: 500, Body: `{"detail": "boom"}`}}, wantErr: "with 500"},
+		{args: []string{"__complete", "--sources", "cloud", "get", "p"}},
+		{args: []string{"__complete", "--sources", "cloud", "exec", "-s", "X=prefect.blocks.webhook.hook."}},
+	} {
+		t.Run(strings.Join(st.args, " "), func(t *testing.T) {
+			srv.Script(st.script...)
+			args := append([]string{"--verbose"}, st.args...)
+			if st.args[0] == "__complete" { // it must come first
+				args = append([]string{"__complete", "--verbose"}, st.args[1:]...)
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Env = env
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			err := cmd.Run()
+			if (err != nil) != (st.wantErr != "") {
+				t.Errorf("err = %v, want failure %v\n%s", err, st.wantErr != "", errOut.String())
+			}
+			if st.wantErr != "" && !regexp.MustCompile(st.wantErr).MatchString(errOut.String()) {
+				t.Errorf("did not reach the error path %q:\n%s", st.wantErr, errOut.String())
+			}
+			if out.Len() == 0 && st.wantErr == "" {
+				t.Errorf("printed nothing: the case did not run")
+			}
+			for what, text := range map[string]string{"stdout": out.String(), "stderr": errOut.String()} {
+				if strings.Contains(text, canary) {
+					t.Errorf("%s shows a value:\n%s", what, text)
+				}
+			}
+		})
+	}
+}

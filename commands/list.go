@@ -17,12 +17,12 @@ import (
 )
 
 func listCommand(g *globals) *cli.Command {
-	var asJSON bool
+	var asJSON, blocks bool
 	var envFiles []string
 	return &cli.Command{
 		Name:      "list",
 		Usage:     "list every secret name the sources know, and which source wins (never a value)",
-		UsageText: "prefect-secrets [global options] list [--json] [--env-file FILE]...",
+		UsageText: "prefect-secrets [global options] list [--json] [--blocks | --env-file FILE...]",
 		Description: `One line per name: the name, the source that answers for it, and the sources
 it shadows. On a terminal the list has a header and aligned columns; in a
 pipe it is NAME<TAB>SOURCE[<TAB>ALSO_IN,...]. A name holding control or
@@ -38,18 +38,35 @@ variable, its secret, and the source that will answer (as exec and export
 would ask), "missing" where none will (then the exit code is 66, so a CI
 job can check before it runs anything), or "plain" for a plain value.
 
+With --blocks, the address of every secret field of every block in the
+Prefect 2/3 API instead, one a line, e.g.
+prefect.blocks.slack-webhook.alerts.url: each field its block's schema
+lists in secret_fields that the block holds something in (not null), a
+"headers.*" as one address per key, a Secret block as
+prefect.blocks.secret.NAME. The blocks are read without their secrets
+(one request per 200 blocks). Variables are not listed: they are not
+secrets.
+
 Examples:
   prefect-secrets list
   prefect-secrets --sources context,env list
   prefect-secrets list --json | jq -r '.[].name'
-  prefect-secrets list --env-file .env.secrets`,
+  prefect-secrets list --env-file .env.secrets
+  prefect-secrets list --blocks`,
 		Flags: []cli.Flag{
 			&option{name: "json", value: boolValue{&asJSON}, usage: `print an array of {"name", "source", "also_in"} objects (with --env-file: {"var", "secret", "source", "defined_at"})`},
 			&option{name: "env-file", value: stringList{&envFiles}, usage: "list the variables of the reference `FILE` and which source answers for each (repeatable)"},
+			&option{name: "blocks", value: boolValue{&blocks}, usage: `list the address of every secret field of every Prefect 2/3 block instead (with --json: {"name", "source", "block_type", "block", "secret_field"})`},
 		},
 		Action: func(c *cli.Context) error {
 			if err := exactArgs("list", c.Args().Slice()); err != nil {
 				return err
+			}
+			if blocks {
+				if len(envFiles) > 0 {
+					return usagef("usage: prefect-secrets list --blocks | --env-file FILE...", "list takes --blocks or --env-file, not both")
+				}
+				return g.listBlocks(asJSON)
 			}
 			if len(envFiles) > 0 {
 				return g.listEnvFiles(envFiles, asJSON)

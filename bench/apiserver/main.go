@@ -29,6 +29,7 @@
 // data.value "********" unless include_secrets is true; a bad body is
 // Prefect's 422. GET /api/block_types/slug/secret and GET
 // /api/block_types/slug/secret/block_documents/name/NAME are answered too.
+// So are the addresses cases' database-credentials blocks (typed.go).
 // Anything else under /api is a 404 and counted as bad.
 //
 // GET /count (outside /api: no delay, not counted) answers
@@ -222,6 +223,7 @@ func api(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Block document not found"})
+	case typed(w, r, p): // typed.go: the addresses cases
 	default:
 		badf(w, r, http.StatusNotFound, "Not Found")
 	}

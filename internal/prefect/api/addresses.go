@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/prefect-secrets/prefect-secrets/internal/prefect"
 	"github.com/prefect-secrets/prefect-secrets/resolve"
 )
 
@@ -23,14 +22,8 @@ import (
 
 // LookupAddresses reads addrs: see resolve.AddressSource.
 func (s *Source) LookupAddresses(ctx context.Context, addrs []resolve.Address) (map[string]resolve.Secret, map[string]string, error) {
-	cfg, err := s.Config()
-	if err != nil {
+	if err := s.needV2(); err != nil {
 		return nil, nil, err
-	}
-	if cfg.Version != prefect.V2 {
-		return nil, nil, &resolve.AbsentError{Source: s.Name(),
-			Reason: "Prefect's settings point at " + cfg.Describe(),
-			Hint:   "point PREFECT_API_URL at a Prefect 2/3 API (Prefect Cloud or a self-hosted server)"}
 	}
 	c, err := s.api()
 	if err != nil {
@@ -49,7 +42,10 @@ type fetched struct {
 	found bool
 	// unknownType: the block type's slug is one the server does not know.
 	unknownType bool
-	err         error
+	// A block's schema's secret fields and its type's name, for explain.
+	secretFields []string
+	typeName     string
+	err          error
 }
 
 // ReadAddresses reads every distinct block and variable of addrs, in
@@ -124,11 +120,16 @@ func (c *Client) readBlock(ctx context.Context, k blockKey) fetched {
 		ID   string          `json:"id"`
 		Name string          `json:"name"`
 		Data json.RawMessage `json:"data"`
+		// Only explain reads these: an odd one never fails a read.
+		BlockType   json.RawMessage `json:"block_type"`
+		BlockSchema json.RawMessage `json:"block_schema"`
 	}
 	if err := json.Unmarshal(r.body, &d); err != nil || d.ID == "" || d.Name != k.name || firstByte(d.Data) != '{' {
 		return fetched{err: c.malformed(http.MethodGet, path)}
 	}
-	return fetched{data: d.Data, found: true}
+	f := fetched{data: d.Data, found: true}
+	f.secretFields, f.typeName = schemaFacts(d.BlockSchema, d.BlockType)
+	return f
 }
 
 // unknownBlockType says whether the server answers 404 for the block type

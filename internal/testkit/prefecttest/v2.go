@@ -23,7 +23,9 @@ import (
 //	GET    /block_types/slug/secret                           200 the Secret block type
 //	POST   /block_schemas/filter                              200 the Secret schemas, newest first
 //	GET    /block_types/slug/secret/block_documents/name/{n}  200 the document, or 404 {"detail":"Block document not found"}
-//	POST   /block_documents/filter                            200 the matching documents, by name, paged
+//	POST   /block_documents/filter                            200 the matching documents of any type (Secret and
+//	                                                              v2_typed.go's), each with its block_type and
+//	                                                              block_schema (fields.secret_fields), sorted, paged
 //	POST   /block_documents/                                  201 the new document (value obfuscated, as Prefect answers), 409 if it exists
 //	PATCH  /block_documents/{id}                              204, or 404 {"detail":"Block document not found"}
 //	DELETE /block_documents/{id}                              204, or 404 {"detail":"Block document not found"}
@@ -41,9 +43,8 @@ import (
 // too where Prefect's models forbid extra fields, and reported but ignored
 // at a filter's top level, where FastAPI ignores them), that the block type
 // and schema ids are the ones this server handed out (else 409, Prefect's
-// foreign-key conflict), block names matching ^[a-z0-9-]+$ (→ 422), a
-// filter's block_types, when sent, naming the Secret type, and a
-// well-formed X-PREFECT-API-VERSION when sent (→ 400).
+// foreign-key conflict), block names matching ^[a-z0-9-]+$ (→ 422), and
+// a well-formed X-PREFECT-API-VERSION when sent (→ 400).
 //
 // Lenient as Prefect's server is, and not reported: a filter without
 // block_types (every block document), with Prefect's own client's
@@ -62,7 +63,9 @@ import (
 // WithRequiredHeader wants (401, as an authenticating proxy), an unknown
 // document name or id (404), an existing name (409), a filter limit above
 // the page limit (422 {"detail": "Invalid limit: must be less than or equal
-// to 200."}), a read without include_secrets=true (value "********").
+// to 200."}), a read without include_secrets=true (secret fields masked
+// "********" as Prefect masks them: a Secret's dict value comes back as it
+// is, a null as null; see obfuscate).
 //
 // Prefect's 422 for an invalid body is
 //
@@ -563,10 +566,13 @@ func (s *V2) schemaByID(id string) (v2schema, bool) {
 	return v2schema{}, false
 }
 
+// docJSON is a Secret block document as the server answers with it;
+// without includeSecrets, its value masked as Prefect masks it (see
+// obfuscate: a dict value comes back as it is, null as null).
 func (s *V2) docJSON(d *v2doc, includeSecrets bool) map[string]any {
-	value := d.value
+	data, _ := json.Marshal(map[string]json.RawMessage{"value": d.value})
 	if !includeSecrets {
-		value = json.RawMessage(`"` + Obfuscated + `"`)
+		data = obfuscate(data, []string{"value"})
 	}
 	sc, _ := s.schemaByID(d.schemaID)
 	return map[string]any{
@@ -574,7 +580,7 @@ func (s *V2) docJSON(d *v2doc, includeSecrets bool) map[string]any {
 		"created":                   d.created,
 		"updated":                   d.updated,
 		"name":                      d.name,
-		"data":                      map[string]any{"value": value},
+		"data":                      json.RawMessage(data),
 		"block_schema_id":           d.schemaID,
 		"block_schema":              s.schemaJSON(sc),
 		"block_type_id":             s.typeID,
@@ -758,9 +764,10 @@ var blockDocumentSorts = map[string]bool{"NAME_ASC": true, "NAME_DESC": true, "B
 
 // docQuery is what a POST /block_documents/filter asks for.
 type docQuery struct {
-	secretType    bool            // the block types asked for include the Secret type
+	types         map[string]bool // the block types' slugs asked for; nil for any
 	names         map[string]bool // the names asked for; nil for any
-	include, desc bool            // include_secrets; sort NAME_DESC
+	include       bool            // include_secrets
+	sort          string          // NAME_ASC (the default), NAME_DESC, BLOCK_TYPE_AND_NAME_ASC
 	limit, offset int
 }
 
@@ -775,13 +782,13 @@ func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.unknownTopLevel(r, m, "block_types", "block_documents", "block_schemas", "block_schema_type", "include_secrets", "limit", "offset", "sort")
 	f := filterBody{s, w, r, body}
 	q := docQuery{}
-	if q.secretType, ok = f.secretType(m); !ok {
+	if q.types, ok = f.blockTypes(m); !ok {
 		return
 	}
 	if q.names, ok = f.docNames(m); !ok {
 		return
 	}
-	if q.include, q.desc, ok = f.docOptions(m); !ok {
+	if q.include, q.sort, ok = f.docOptions(m); !ok {
 		return
 	}
 	if q.limit, q.offset, ok = s.limitOffset(w, r, body, m); !ok {
@@ -790,29 +797,27 @@ func (s *V2) filterDocs(w http.ResponseWriter, r *http.Request, body []byte) {
 	writeJSON(w, http.StatusOK, s.matchDocs(q))
 }
 
-// secretType reads block_types: optional; when sent, {"slug": {"any_":
-// [...]}} naming the Secret type (every document here is a Secret block).
-func (f filterBody) secretType(m map[string]json.RawMessage) (secretType, ok bool) {
+// blockTypes reads block_types: optional; when sent, {"slug": {"any_":
+// [...]}}, the types whose documents match (a slug the server does not
+// know matches nothing, as in Prefect).
+func (f filterBody) blockTypes(m map[string]json.RawMessage) (map[string]bool, bool) {
 	raw, has := m["block_types"]
 	if !has || jsonKind(raw) == "null" {
-		return true, true
+		return nil, true
 	}
 	bt, ok := f.object(raw, "block_types", []string{"slug"})
 	if !ok {
-		return false, false
+		return nil, false
 	}
 	slugs, ok := f.anyOf(bt["slug"], "block_types.slug")
 	if !ok {
-		return false, false
+		return nil, false
 	}
+	types := map[string]bool{}
 	for _, sl := range slugs {
-		secretType = secretType || sl == "secret"
+		types[sl] = true
 	}
-	if !secretType || len(slugs) != 1 {
-		slug, _ := object(bt["slug"])
-		f.s.errorf(f.r, "block_types.slug.any_ is %s, want [\"secret\"]", slug["any_"])
-	}
-	return secretType, true
+	return types, true
 }
 
 // docNames reads block_documents: optional name.any_ and is_anonymous.eq_.
@@ -852,44 +857,66 @@ func (f filterBody) docNames(m map[string]json.RawMessage) (names map[string]boo
 }
 
 // docOptions reads include_secrets and sort.
-func (f filterBody) docOptions(m map[string]json.RawMessage) (include, desc, ok bool) {
+func (f filterBody) docOptions(m map[string]json.RawMessage) (include bool, sortBy string, ok bool) {
 	if raw, has := m["include_secrets"]; has {
 		if jsonKind(raw) != "bool" {
 			f.bad("include_secrets", "include_secrets is not a boolean")
-			return false, false, false
+			return false, "", false
 		}
 		include = string(raw) == "true"
 	}
+	sortBy = "NAME_ASC"
 	if raw, has := m["sort"]; has && jsonKind(raw) != "null" {
-		var sv string
-		if json.Unmarshal(raw, &sv) != nil || !blockDocumentSorts[sv] {
+		if json.Unmarshal(raw, &sortBy) != nil || !blockDocumentSorts[sortBy] {
 			f.bad("sort", fmt.Sprintf("sort is %s, want one of NAME_ASC, NAME_DESC, BLOCK_TYPE_AND_NAME_ASC", raw))
-			return false, false, false
+			return false, "", false
 		}
-		desc = sv == "NAME_DESC"
 	}
-	return include, desc, true
+	return include, sortBy, true
 }
 
-// matchDocs is the page of documents q asks for, as JSON.
+// matchDocs is the page of documents q asks for, as JSON: Secret blocks
+// and those of every other type alike, sorted as q asks (documents of one
+// name in NAME_ASC or NAME_DESC by type name, where Prefect's order is
+// the database's).
 func (s *V2) matchDocs(q docQuery) []any {
 	s.smu.Lock()
 	defer s.smu.Unlock()
-	var match []*v2doc
+	type match struct {
+		name, typeName string
+		json           func() map[string]any
+	}
+	var all []match
+	wanted := func(slug, name string) bool {
+		return (q.types == nil || q.types[slug]) && (q.names == nil || q.names[name])
+	}
 	for n, d := range s.docs {
-		if q.secretType && (q.names == nil || q.names[n]) {
-			match = append(match, d)
+		if wanted("secret", n) {
+			all = append(all, match{n, "Secret", func() map[string]any { return s.docJSON(d, q.include) }})
 		}
 	}
-	sort.Slice(match, func(i, j int) bool {
-		if q.desc {
-			return match[i].name > match[j].name
+	for _, t := range s.store().types {
+		for n, d := range t.docs {
+			if wanted(t.slug, n) {
+				all = append(all, match{n, t.name, func() map[string]any { return t.docJSON(d, q.include) }})
+			}
 		}
-		return match[i].name < match[j].name
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		switch {
+		case q.sort == "BLOCK_TYPE_AND_NAME_ASC" && a.typeName != b.typeName:
+			return a.typeName < b.typeName
+		case a.name != b.name && q.sort == "NAME_DESC":
+			return a.name > b.name
+		case a.name != b.name:
+			return a.name < b.name
+		}
+		return a.typeName < b.typeName
 	})
 	out := []any{}
-	for _, d := range page(match, q.limit, q.offset) {
-		out = append(out, s.docJSON(d, q.include))
+	for _, m := range page(all, q.limit, q.offset) {
+		out = append(out, m.json())
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,10 +18,10 @@ import (
 // "Block document not found" for a document, as Prefect's server answers.
 
 type typedType struct {
-	id           string
-	slug, name   string
-	secretFields []string // as a schema's secret_fields: "url", "headers.*"
-	docs         map[string]*typedDoc
+	id, schemaID, created string
+	slug, name            string
+	secretFields          []string // as a schema's secret_fields: "url", "headers.*"
+	docs                  map[string]*typedDoc
 }
 
 type typedDoc struct {
@@ -58,7 +59,7 @@ func (s *V2) blockTypeLocked(slug string) *typedType {
 	st := s.store()
 	t := st.types[slug]
 	if t == nil {
-		t = &typedType{id: uuid.New(), slug: slug, name: titleOf(slug), docs: map[string]*typedDoc{}}
+		t = &typedType{id: uuid.New(), schemaID: uuid.New(), created: timestamp(time.Now()), slug: slug, name: titleOf(slug), docs: map[string]*typedDoc{}}
 		st.types[slug] = t
 	}
 	return t
@@ -164,6 +165,35 @@ func (t *typedType) json() map[string]any {
 	return map[string]any{"id": t.id, "name": t.name, "slug": t.slug, "is_protected": false}
 }
 
+// schemaJSON is the type's one block schema, as Prefect's server gives it
+// (its properties left out: nothing here reads them).
+func (t *typedType) schemaJSON() map[string]any {
+	fields := append([]string{}, t.secretFields...)
+	return map[string]any{
+		"id": t.schemaID, "created": t.created, "updated": t.created,
+		"checksum": "sha256:" + strings.Repeat("5c", 32),
+		"fields": map[string]any{
+			"title": strings.ReplaceAll(t.name, " ", ""), "type": "object", "properties": map[string]any{},
+			"block_type_slug": t.slug, "secret_fields": fields, "block_schema_references": map[string]any{},
+		},
+		"block_type_id": t.id, "block_type": t.json(), "capabilities": []string{}, "version": "3.9.1",
+	}
+}
+
+// docJSON is a document of the type as the server answers with it;
+// without include, its secret fields masked as Prefect masks them.
+func (t *typedType) docJSON(d *typedDoc, include bool) map[string]any {
+	data := d.data
+	if !include {
+		data = obfuscate(data, t.secretFields)
+	}
+	return map[string]any{
+		"id": d.id, "created": d.created, "updated": d.created, "name": d.name,
+		"data": data, "block_type_id": t.id, "block_type_name": t.name, "block_type": t.json(),
+		"block_schema_id": t.schemaID, "block_schema": t.schemaJSON(), "block_document_references": map[string]any{}, "is_anonymous": false,
+	}
+}
+
 func (s *V2) readTypedDoc(w http.ResponseWriter, r *http.Request, slug, escName string) {
 	name, ok := s.unescape(w, r, escName, "block name")
 	if !ok {
@@ -184,15 +214,7 @@ func (s *V2) readTypedDoc(w http.ResponseWriter, r *http.Request, slug, escName 
 		detail(w, http.StatusNotFound, "Block document not found")
 		return
 	}
-	data := d.data
-	if !include {
-		data = obfuscate(data, t.secretFields)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id": d.id, "created": d.created, "updated": d.created, "name": d.name,
-		"data": data, "block_type_id": t.id, "block_type_name": t.name, "block_type": t.json(),
-		"block_schema_id": t.id, "block_document_references": map[string]any{}, "is_anonymous": false,
-	})
+	writeJSON(w, http.StatusOK, t.docJSON(d, include))
 }
 
 // includeSecrets reads the include_secrets query parameter as FastAPI
@@ -213,35 +235,85 @@ func (s *V2) includeSecrets(w http.ResponseWriter, r *http.Request) (include, ok
 	return false, false
 }
 
-// obfuscate writes Prefect's mask over each secret field of data, as the
-// server does without include_secrets: "a.b" a field, "a.*" every field
-// of the object at a.
+// obfuscate writes Prefect's mask over data's secret fields as Prefect's
+// server does without include_secrets (schemas/core.py,
+// BlockDocument.from_orm_model): data is flattened into its leaves (a
+// non-empty object is walked into; anything else, an empty object, a list
+// or null included, is a leaf); a field naming a leaf that is not null is
+// masked; else, a field holding "*" masks every leaf whose key path
+// starts with the keys before the "*" (null too). So a secret field that
+// holds a non-empty object (a Secret block whose value is a dict) comes
+// back as it is, and a null one as null.
 func obfuscate(data json.RawMessage, fields []string) json.RawMessage {
 	var m map[string]any
-	if json.Unmarshal(data, &m) != nil {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil {
 		return data
 	}
+	var leaves []leaf
+	flatten(m, nil, &leaves)
 	for _, f := range fields {
-		obfuscatePath(m, strings.Split(f, "."))
+		keys := strings.Split(f, ".")
+		if i := findLeaf(leaves, keys); i >= 0 && leaves[i].value != nil {
+			leaves[i].value = Obfuscated
+			continue
+		}
+		star := slices.Index(keys, "*")
+		if star < 0 {
+			continue
+		}
+		for i := range leaves {
+			if len(leaves[i].keys) >= star && slices.Equal(leaves[i].keys[:star], keys[:star]) {
+				leaves[i].value = Obfuscated
+			}
+		}
 	}
-	out, _ := json.Marshal(m)
+	out, _ := json.Marshal(unflatten(leaves))
 	return out
 }
 
-func obfuscatePath(m map[string]any, keys []string) {
-	if len(keys) == 1 {
-		if keys[0] == "*" {
-			for k := range m {
-				m[k] = Obfuscated
-			}
-		} else if _, ok := m[keys[0]]; ok {
-			m[keys[0]] = Obfuscated
+// leaf is one leaf of flattened data: its key path and value.
+type leaf struct {
+	keys  []string
+	value any
+}
+
+func flatten(m map[string]any, at []string, out *[]leaf) {
+	for k, v := range m {
+		keys := append(slices.Clip(at), k)
+		if inner, ok := v.(map[string]any); ok && len(inner) > 0 {
+			flatten(inner, keys, out)
+			continue
 		}
-		return
+		*out = append(*out, leaf{keys: keys, value: v})
 	}
-	if inner, ok := m[keys[0]].(map[string]any); ok {
-		obfuscatePath(inner, keys[1:])
+}
+
+func findLeaf(leaves []leaf, keys []string) int {
+	for i, l := range leaves {
+		if slices.Equal(l.keys, keys) {
+			return i
+		}
 	}
+	return -1
+}
+
+func unflatten(leaves []leaf) map[string]any {
+	root := map[string]any{}
+	for _, l := range leaves {
+		cur := root
+		for _, k := range l.keys[:len(l.keys)-1] {
+			next, ok := cur[k].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				cur[k] = next
+			}
+			cur = next
+		}
+		cur[l.keys[len(l.keys)-1]] = l.value
+	}
+	return root
 }
 
 func (s *V2) readVariable(w http.ResponseWriter, r *http.Request, escName string) {
