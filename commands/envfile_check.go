@@ -26,11 +26,7 @@ type envFileRow struct {
 // that will answer for it, asking the sources as exec and export do; it
 // fails (66) naming every secret that none has.
 func (g *globals) listEnvFiles(files []string, asJSON bool) error {
-	defs, err := g.definitions(nil, files, false)
-	if err != nil {
-		return err
-	}
-	chain, err := g.chain()
+	defs, chain, err := g.fileDefinitions(files)
 	if err != nil {
 		return err
 	}
@@ -117,11 +113,7 @@ func (g *globals) printEnvFileRows(rows []envFileRow, asJSON bool) error {
 // explainEnvFiles explains the secret of each variable of the reference
 // files; it fails (66) naming every secret that none has.
 func (g *globals) explainEnvFiles(files []string) error {
-	defs, err := g.definitions(nil, files, false)
-	if err != nil {
-		return err
-	}
-	chain, err := g.chain()
+	defs, chain, err := g.fileDefinitions(files)
 	if err != nil {
 		return err
 	}
@@ -157,4 +149,15 @@ func (g *globals) explainEnvFiles(files []string) error {
 		return inject.MissingError(err, defs, missing, "exec and export would fail")
 	}
 	return nil
+}
+
+// fileDefinitions reads the reference files' definitions (no -s, no
+// references in the environment) and the chain that answers them.
+func (g *globals) fileDefinitions(files []string) ([]inject.Definition, *resolve.Chain, error) {
+	defs, err := g.definitions(nil, files, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	chain, err := g.chain()
+	return defs, chain, err
 }

@@ -3,6 +3,8 @@ package commands
 import (
 	"errors"
 	"io/fs"
+
+	"github.com/urfave/cli/v2"
 )
 
 const envFileUsage = "read variables from the reference `FILE`: VAR=prefect-secret://NAME lines are secrets, VAR=text lines plain values (repeatable; a later definition wins)"
@@ -15,4 +17,19 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// variables are the flags that name variables and their secrets, of the
+// commands that hand values on (exec, export).
+type variables struct {
+	Secrets  []string // -s values: NAME or VAR=NAME
+	EnvFiles []string // --env-file: reference files, in order
+}
+
+// options declares -s, with the command's own usage, and --env-file.
+func (v *variables) options(secretUsage string) []cli.Flag {
+	return []cli.Flag{
+		&option{name: "secret", alias: "s", value: stringList{&v.Secrets}, repeatable: true, usage: secretUsage},
+		&option{name: "env-file", value: stringList{&v.EnvFiles}, usage: envFileUsage},
+	}
 }

@@ -16,8 +16,7 @@ import (
 
 // execInput is what exec needs, apart from the global flags.
 type execInput struct {
-	Secrets  []string // -s values: NAME or VAR=NAME
-	EnvFiles []string // --env-file: reference files, in order
+	variables
 	Context  bool
 	Pristine bool
 	NoMask   bool
@@ -89,17 +88,14 @@ Examples:
   prefect-secrets exec --context -s DB_PASSWORD -- python prefect1_flow.py
   prefect-secrets exec --pristine -s TOKEN -- env
   prefect-secrets exec --no-mask -s DB_PASSWORD -- ./debug.sh`,
-		Flags: append([]cli.Flag{
-			&option{name: "secret", alias: "s", value: stringList{&in.Secrets}, repeatable: true,
-				usage: "inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"},
-			&option{name: "env-file", value: stringList{&in.EnvFiles}, usage: envFileUsage},
+		Flags: append(append(in.options("inject secret `NAME` as NAME, or VAR=NAME as VAR (repeatable)"),
 			&option{name: "context", value: boolValue{&in.Context}, usage: "also inject PREFECT__CONTEXT__SECRETS__NAME, so a Prefect 1 flow's Secret(NAME).get() finds it locally"},
 			&option{name: "no-mask", value: boolValue{&in.NoMask}, usage: "do not mask secret values in the command's output; prefect-secrets then replaces itself with the command (same pid)"},
 			&option{name: "mask-min", value: intValue{&in.MaskMin}, def: strconv.Itoa(mask.DefaultMinLen),
 				usage: "the shortest value masked, in `BYTES`; shorter ones are not, with a warning"},
 			&option{name: "no-ci-mask", value: boolValue{&in.NoCIMask}, usage: noCIMaskUsage},
 			&option{name: "pristine", value: boolValue{&in.Pristine}, usage: "start the command from a minimal environment (" + strings.Join(inject.PristineVars, ", ") + ", LC_*) plus the secrets"},
-		}, in.Deployment.flags()...),
+		), in.Deployment.flags()...),
 		Action: func(c *cli.Context) error {
 			in.Command = c.Args().Slice()
 			return g.exec(in)

@@ -14,11 +14,10 @@ import (
 
 // exportInput is what export needs, apart from the global flags.
 type exportInput struct {
-	Secrets  []string // -s values: NAME or VAR=NAME
-	EnvFiles []string // --env-file: reference files, in order
-	Format   string
-	Dest     destination
-	CI       ciMaskFlags
+	variables
+	Format string
+	Dest   destination
+	CI     ciMaskFlags
 }
 
 // formatList are the formats --format takes, for completion.
@@ -69,13 +68,10 @@ Examples:
   eval "$(prefect-secrets export -s DB_PASSWORD -s PGPASSWORD=DB_PASSWORD --format shell)"
   prefect-secrets export --env-file .env.secrets --format json | jq -r .DB_PASSWORD
   prefect-secrets export --env-file .env.secrets --github-env`,
-		Flags: append([]cli.Flag{
-			&option{name: "secret", alias: "s", value: stringList{&in.Secrets}, repeatable: true,
-				usage: "export secret `NAME` as NAME, or VAR=NAME as VAR (repeatable; wins over the reference files)"},
-			&option{name: "env-file", value: stringList{&in.EnvFiles}, usage: envFileUsage},
+		Flags: append(append(in.options("export secret `NAME` as NAME, or VAR=NAME as VAR (repeatable; wins over the reference files)"),
 			&option{name: "format", value: stringValue{&in.Format}, choices: formatList(), usage: "the output `FORMAT`: " + formatNames()},
 			&option{name: "github-env", value: boolValue{&in.Dest.GitHubEnv}, usage: "append to the file $GITHUB_ENV names (GitHub Actions), in the github format"},
-		}, writeFlags(&in.Dest, &in.CI)...),
+		), writeFlags(&in.Dest, &in.CI)...),
 		Action: func(c *cli.Context) error {
 			if err := exactArgs("export", c.Args().Slice()); err != nil {
 				return err

@@ -183,57 +183,71 @@ func (p *parser) definition() (Entry, error) {
 	return e, err
 }
 
-func (p *parser) singleQuoted() (string, error) {
+// quoted reads a quoted value at p.i, up to its closing quote. escape
+// reads what that quoting treats apart (its backslash, its $) at p.i: it
+// returns b with what it read, or handled false to leave the byte to the
+// common rules (line breaks counted, everything else as it is). kind names
+// the quoting in errors.
+func (p *parser) quoted(kind string, quote byte, escape func(b []byte) (out []byte, handled bool, err error)) (string, error) {
 	openLine, openCol := p.line, p.i-p.lineStart+1
 	p.i++
 	var b []byte
 	for !p.eof() {
 		c := p.peek()
-		switch {
-		case c == '\'':
+		if c == quote {
 			p.i++
 			return string(b), p.afterQuote()
-		case c == '\\' && p.i+1 < len(p.src):
-			next := p.src[p.i+1]
-			if next == '\'' {
-				b = append(b, '\'')
-				p.i += 2
-				continue
-			}
-			b = append(b, c)
-			p.i++
-			if next == '\n' {
-				b = append(b, '\n')
-				p.newline()
-			} else {
-				b = append(b, next)
-				p.i++
-			}
-		case c == '\n':
-			b = append(b, c)
+		}
+		out, handled, err := escape(b)
+		switch {
+		case err != nil:
+			return "", err
+		case handled:
+			b = out
+			continue
+		}
+		b = append(b, c)
+		if c == '\n' {
 			p.newline()
-		default:
-			b = append(b, c)
+		} else {
 			p.i++
 		}
 	}
-	return "", &SyntaxError{File: p.file, Line: openLine, Col: openCol, Msg: "the single-quoted value that starts here has no closing quote"}
+	return "", &SyntaxError{File: p.file, Line: openLine, Col: openCol, Msg: "the " + kind + " value that starts here has no closing quote"}
 }
 
-func (p *parser) doubleQuoted() (string, error) {
-	openLine, openCol := p.line, p.i-p.lineStart+1
-	p.i++
-	var b []byte
-	for !p.eof() {
-		c := p.peek()
-		switch c {
-		case '"':
+// singleQuoted reads '...': literal, but \' is a quote; a backslash before
+// anything else stays, the two taken together.
+func (p *parser) singleQuoted() (string, error) {
+	return p.quoted("single-quoted", '\'', func(b []byte) ([]byte, bool, error) {
+		if p.peek() != '\\' || p.i+1 >= len(p.src) {
+			return b, false, nil
+		}
+		next := p.src[p.i+1]
+		if next == '\'' {
+			p.i += 2
+			return append(b, '\''), true, nil
+		}
+		b = append(b, '\\', next)
+		if next == '\n' {
 			p.i++
-			return string(b), p.afterQuote()
+			p.newline()
+		} else {
+			p.i += 2
+		}
+		return b, true, nil
+	})
+}
+
+// doubleQuoted reads "...": \n \r \t \\ \" \$ and $$ are escapes, any other
+// backslash or $ an error.
+func (p *parser) doubleQuoted() (string, error) {
+	return p.quoted("double-quoted", '"', func(b []byte) ([]byte, bool, error) {
+		switch p.peek() {
 		case '\\':
 			if p.i+1 >= len(p.src) {
 				p.i++
-				continue // unterminated: reported below
+				return b, true, nil // unterminated: reported by quoted
 			}
 			switch p.src[p.i+1] {
 			case 'n':
@@ -245,23 +259,18 @@ func (p *parser) doubleQuoted() (string, error) {
 			case '\\', '"', '$':
 				b = append(b, p.src[p.i+1])
 			default:
-				return "", p.errorf(`unknown escape sequence in a double-quoted value: the known ones are \n \r \t \\ \" \$ (write \\ for a backslash)`)
+				return nil, false, p.errorf(`unknown escape sequence in a double-quoted value: the known ones are \n \r \t \\ \" \$ (write \\ for a backslash)`)
 			}
 			p.i += 2
+			return b, true, nil
 		case '$':
 			if err := p.dollar(); err != nil {
-				return "", err
+				return nil, false, err
 			}
-			b = append(b, '$')
-		case '\n':
-			b = append(b, c)
-			p.newline()
-		default:
-			b = append(b, c)
-			p.i++
+			return append(b, '$'), true, nil
 		}
-	}
-	return "", &SyntaxError{File: p.file, Line: openLine, Col: openCol, Msg: "the double-quoted value that starts here has no closing quote"}
+		return b, false, nil
+	})
 }
 
 // dollar steps over $$ at p.i, and refuses any other $: compose would

@@ -107,26 +107,18 @@ func (c *Client) allDocuments(ctx context.Context) ([]listedDocument, error) {
 	seen := map[string]bool{}
 	limit, offset := PageLimit, 0
 	for {
-		r, err := c.do(ctx, request{method: http.MethodPost, path: path, read: true, body: map[string]any{
+		body := map[string]any{
 			"block_documents": map[string]any{"is_anonymous": map[string]any{"eq_": false}},
 			"include_secrets": false,
 			"sort":            "BLOCK_TYPE_AND_NAME_ASC",
 			"limit":           limit,
 			"offset":          offset,
-		}})
-		if err != nil {
-			return nil, err
-		}
-		if lower, ok := smallerLimit(r, limit); ok {
-			limit = lower // the server's PREFECT_API_DEFAULT_LIMIT is lower
-			continue
-		}
-		if r.status != http.StatusOK {
-			return nil, c.statusFailure(http.MethodPost, path, r)
 		}
 		var page []listedDocument
-		if err := json.Unmarshal(r.body, &page); err != nil {
-			return nil, c.malformed(http.MethodPost, path)
+		if again, err := c.filterPage(ctx, path, body, &limit, &page); err != nil {
+			return nil, err
+		} else if again {
+			continue
 		}
 		for _, d := range page {
 			if d.ID == "" || d.BlockType.Slug == "" || firstByte(d.Data) != '{' {

@@ -173,22 +173,11 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 			docFilter["name"] = map[string]any{"any_": missing}
 		}
 		body["block_documents"] = docFilter
-		r, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, read: true})
-		if err != nil {
-			return nil, err
-		}
-		if lower, ok := smallerLimit(r, limit); ok {
-			// A server whose PREFECT_API_DEFAULT_LIMIT is lower says so:
-			// page by its limit instead.
-			limit = lower
-			continue
-		}
-		if r.status != http.StatusOK {
-			return nil, c.statusFailure(http.MethodPost, path, r)
-		}
 		var page []blockDocument
-		if err := json.Unmarshal(r.body, &page); err != nil {
-			return nil, c.malformed(http.MethodPost, path)
+		if again, err := c.filterPage(ctx, path, body, &limit, &page); err != nil {
+			return nil, err
+		} else if again {
+			continue
 		}
 		all = append(all, page...)
 		if len(page) < limit {
@@ -208,6 +197,28 @@ func (c *Client) v2Filter(ctx context.Context, blocks []string) ([]blockDocument
 			return all, nil
 		}
 	}
+}
+
+// filterPage sends one page of a filter request (body, whose "limit" is
+// *limit) and decodes its answer into page. again is true when the server
+// asked for smaller pages (its PREFECT_API_DEFAULT_LIMIT is lower): *limit
+// is lowered, and the page is to be asked again.
+func (c *Client) filterPage(ctx context.Context, path string, body map[string]any, limit *int, page any) (again bool, err error) {
+	r, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, read: true})
+	if err != nil {
+		return false, err
+	}
+	if lower, ok := smallerLimit(r, *limit); ok {
+		*limit = lower
+		return true, nil
+	}
+	if r.status != http.StatusOK {
+		return false, c.statusFailure(http.MethodPost, path, r)
+	}
+	if err := json.Unmarshal(r.body, page); err != nil {
+		return false, c.malformed(http.MethodPost, path)
+	}
+	return false, nil
 }
 
 // unread is names without those of the documents read.

@@ -109,6 +109,18 @@ const throttleBody = `{"detail":"Too Many Requests"}`
 
 // base is the plumbing both fakes share: recording, scripting, redirects,
 // latency, throttling, TLS and shutdown.
+// encode is v as JSON for a fake to store (a json.RawMessage as it is);
+// false, with the test told, when it has no JSON form. call names the
+// method in the message.
+func (b *base) encode(call string, v any) (json.RawMessage, bool) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		b.t.Errorf("prefecttest %s: %s: %v", b.name, call, err)
+		return nil, false
+	}
+	return raw, true
+}
+
 type base struct {
 	t        T
 	name     string // "V2" or "V1", in error messages

@@ -110,9 +110,8 @@ func (s *V1) Count() int { return len(s.Requests()) }
 // SetSecret stores a secret; value is any JSON-encodable value (a
 // json.RawMessage is stored as is).
 func (s *V1) SetSecret(name string, value any) {
-	raw, err := json.Marshal(value)
-	if err != nil {
-		s.t.Errorf("prefecttest V1: SetSecret(%q): %v", name, err)
+	raw, ok := s.encode(fmt.Sprintf("SetSecret(%q)", name), value)
+	if !ok {
 		return
 	}
 	s.smu.Lock()

@@ -229,9 +229,8 @@ func (s *V2) BlockSchemaIDs() []string {
 // replaced). value is any JSON-encodable value (a string in Prefect 2.x);
 // a json.RawMessage is stored as is.
 func (s *V2) SetBlock(name string, value any) {
-	raw, err := json.Marshal(value)
-	if err != nil {
-		s.t.Errorf("prefecttest V2: SetBlock(%q): %v", name, err)
+	raw, ok := s.encode(fmt.Sprintf("SetBlock(%q)", name), value)
+	if !ok {
 		return
 	}
 	s.smu.Lock()
@@ -592,13 +591,7 @@ func (s *V2) docJSON(d *v2doc, includeSecrets bool) map[string]any {
 }
 
 func (s *V2) readByName(w http.ResponseWriter, r *http.Request, escName string) {
-	name, err := url.PathUnescape(escName)
-	if err != nil {
-		s.errorf(r, "malformed escape in the block name: %v", err)
-		detail(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	include, ok := s.includeSecrets(w, r)
+	name, include, ok := s.docQuery(w, r, escName)
 	if !ok {
 		return
 	}

@@ -2,6 +2,7 @@ package prefecttest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -94,9 +95,8 @@ func (s *V2) SetTypedBlock(slug, name string, data any) {
 
 // SetVariable stores a variable holding value (any JSON-encodable value).
 func (s *V2) SetVariable(name string, value any) {
-	raw, err := json.Marshal(value)
-	if err != nil {
-		s.t.Errorf("prefecttest V2: SetVariable(%q): %v", name, err)
+	raw, ok := s.encode(fmt.Sprintf("SetVariable(%q)", name), value)
+	if !ok {
 		return
 	}
 	s.smu.Lock()
@@ -195,11 +195,7 @@ func (t *typedType) docJSON(d *typedDoc, include bool) map[string]any {
 }
 
 func (s *V2) readTypedDoc(w http.ResponseWriter, r *http.Request, slug, escName string) {
-	name, ok := s.unescape(w, r, escName, "block name")
-	if !ok {
-		return
-	}
-	include, ok := s.includeSecrets(w, r)
+	name, include, ok := s.docQuery(w, r, escName)
 	if !ok {
 		return
 	}
@@ -215,6 +211,16 @@ func (s *V2) readTypedDoc(w http.ResponseWriter, r *http.Request, slug, escName 
 		return
 	}
 	writeJSON(w, http.StatusOK, t.docJSON(d, include))
+}
+
+// docQuery reads a block document request's name and include_secrets;
+// false if it answered.
+func (s *V2) docQuery(w http.ResponseWriter, r *http.Request, escName string) (name string, include, ok bool) {
+	if name, ok = s.unescape(w, r, escName, "block name"); !ok {
+		return "", false, false
+	}
+	include, ok = s.includeSecrets(w, r)
+	return name, include, ok
 }
 
 // includeSecrets reads the include_secrets query parameter as FastAPI

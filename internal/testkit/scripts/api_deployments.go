@@ -31,10 +31,7 @@ func cmdAPIWorkPool(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: apiworkpool NAME (process | TEMPLATE_JSON)")
 	}
-	a := apiOf(ts)
-	if a.v2 == nil {
-		ts.Fatalf("apiworkpool needs prefectapi v2")
-	}
+	v2 := fakeV2(ts, "apiworkpool")
 	tmpl := args[1]
 	if tmpl == "process" {
 		tmpl = processTemplate
@@ -42,7 +39,7 @@ func cmdAPIWorkPool(ts *testscript.TestScript, neg bool, args []string) {
 	if !json.Valid([]byte(tmpl)) {
 		ts.Fatalf("apiworkpool %s: the template is not JSON", args[0])
 	}
-	a.v2.SetWorkPool(args[0], "process", json.RawMessage(tmpl))
+	v2.SetWorkPool(args[0], "process", json.RawMessage(tmpl))
 }
 
 // apideployment FLOW/NAME POOL JOB_VARIABLES_JSON stores a deployment in
@@ -51,10 +48,7 @@ func cmdAPIDeployment(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: apideployment FLOW/NAME POOL JOB_VARIABLES_JSON")
 	}
-	a := apiOf(ts)
-	if a.v2 == nil {
-		ts.Fatalf("apideployment needs prefectapi v2")
-	}
+	v2 := fakeV2(ts, "apideployment")
 	flow, name, ok := strings.Cut(args[0], "/")
 	if !ok {
 		ts.Fatalf("apideployment %s: want FLOW/NAME", args[0])
@@ -66,5 +60,5 @@ func cmdAPIDeployment(ts *testscript.TestScript, neg bool, args []string) {
 	if !json.Valid([]byte(args[2])) {
 		ts.Fatalf("apideployment %s: the job variables are not JSON", args[0])
 	}
-	a.v2.SetDeployment(flow, name, pool, json.RawMessage(args[2]))
+	v2.SetDeployment(flow, name, pool, json.RawMessage(args[2]))
 }
