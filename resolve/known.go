@@ -8,11 +8,18 @@ import "sync"
 // whichever source or request it was for.
 var known struct {
 	mu     sync.Mutex
-	values [][]byte
+	values []KnownValue
 	seen   map[string]bool
 }
 
-func remember(b []byte) {
+// KnownValue is one value a Secret was made of, and whether it is a
+// structured value's JSON text (whose string leaves are then values too).
+type KnownValue struct {
+	Value []byte
+	JSON  bool
+}
+
+func remember(b []byte, isJSON bool) {
 	if len(b) == 0 {
 		return
 	}
@@ -25,14 +32,14 @@ func remember(b []byte) {
 		known.seen = make(map[string]bool)
 	}
 	known.seen[string(b)] = true
-	known.values = append(known.values, b)
+	known.values = append(known.values, KnownValue{Value: b, JSON: isJSON})
 }
 
 // Known returns every value this process has wrapped in a Secret (see
 // known). The slices are the Secrets' own: callers must not change them,
 // and must show them nowhere.
-func Known() [][]byte {
+func Known() []KnownValue {
 	known.mu.Lock()
 	defer known.mu.Unlock()
-	return append([][]byte(nil), known.values...)
+	return append([]KnownValue(nil), known.values...)
 }

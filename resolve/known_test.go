@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// Every value wrapped in a Secret is known, once, whichever way it was made.
+// Every value wrapped in a Secret is known, once, whichever way it was
+// made, and a structured one as such.
 func TestKnownHoldsEveryValueOnce(t *testing.T) {
 	a, b := []byte("known-canary-a"), []byte(`{"known":"canary-b"}`)
 	NewSecret(a)
@@ -15,8 +16,11 @@ func TestKnownHoldsEveryValueOnce(t *testing.T) {
 	count := func(v []byte) int {
 		n := 0
 		for _, k := range Known() {
-			if bytes.Equal(k, v) {
+			if bytes.Equal(k.Value, v) {
 				n++
+				if k.JSON != bytes.Equal(v, b) {
+					t.Errorf("Known holds %q with JSON %v", v, k.JSON)
+				}
 			}
 		}
 		return n
@@ -25,7 +29,7 @@ func TestKnownHoldsEveryValueOnce(t *testing.T) {
 		t.Fatalf("Known holds %q %d times and %q %d times, want once each", a, count(a), b, count(b))
 	}
 	for _, k := range Known() {
-		if len(k) == 0 {
+		if len(k.Value) == 0 {
 			t.Fatal("Known holds an empty value")
 		}
 	}

@@ -29,7 +29,7 @@ type sealed struct {
 
 func seal(b []byte, isJSON bool) Secret {
 	b = append([]byte(nil), b...)
-	remember(b)
+	remember(b, isJSON)
 	return Secret{p: &sealed{open: func() []byte { return b }, isJSON: isJSON}}
 }
 

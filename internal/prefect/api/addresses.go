@@ -202,7 +202,7 @@ func (c *Client) addressValue(a resolve.Address, f *fetched) (resolve.Secret, st
 			if len(fields) == 0 {
 				fields = fieldNames(f.data)
 			}
-			return resolve.Secret{}, fmt.Sprintf("%s has no key path %q (its fields: %s)", block, a.Path, strings.Join(fields, ", "))
+			return resolve.Secret{}, fmt.Sprintf("%s has no key path %q (its fields: %s)", block, a.Path, strings.Join(c.redactEach(fields), ", "))
 		}
 		v = at
 	}

@@ -95,7 +95,7 @@ func (c *Client) BlockFields(ctx context.Context) (fields []BlockField, skipped 
 		fields = append(fields, documentFields(d)...)
 	}
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Address < fields[j].Address })
-	return fields, skipped, nil
+	return fields, c.redactEach(skipped), nil
 }
 
 // allDocuments pages through every named block document, without secrets.

@@ -501,7 +501,7 @@ func (c *Client) try(ctx context.Context, q request, payload []byte, logPath str
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.log("%s %s failed after %s: %s", q.method, logPath, since(start), c.redact(reason(err)))
+		c.log("%s %s failed after %s: %s", q.method, logPath, since(start), c.redact(reason(err), q.secrets...))
 		return nil, c.tryErr(rctx, err)
 	}
 	defer resp.Body.Close()

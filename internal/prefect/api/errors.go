@@ -114,7 +114,7 @@ func (c *Client) failure(q request, path string, err error, n int) error {
 			Msg:  fmt.Sprintf("%s answered %s %s with %d%s", what, q.method, path, se.status, tries(n)),
 			Hint: "the API is overloaded or failing; try again later"}
 	case errors.As(err, &re):
-		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s", what, c.redact(re.Error())),
+		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s", what, c.redact(re.Error(), q.secrets...)),
 			Hint: "check the API URL: it should be the final address of the API"}
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return &resolve.Error{Kind: resolve.ErrUnavailable, Msg: fmt.Sprintf("%s: %s %s was cut short%s", what, q.method, path, tries(n))}

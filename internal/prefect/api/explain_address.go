@@ -81,7 +81,7 @@ func (c *Client) ExplainAddress(ctx context.Context, a resolve.Address) (*Addres
 		at, ok := walkKeyPath(v, a.Path)
 		r.PathFound = ok
 		if !ok {
-			r.Fields = fieldNames(v)
+			r.Fields = c.redactEach(fieldNames(v))
 		}
 		v = at
 	}
