@@ -187,9 +187,10 @@ func (g *globals) exec(in *execInput) error {
 	})
 }
 
-// maskIdle is how long output that could be the start of a secret is held
-// back before it is shown anyway, so that a prompt without a newline
-// appears.
+// maskIdle is how long the masker holds output back before it shows what
+// it can (mask.Writer.Flush), so that a prompt without a newline appears;
+// what is still the start of a masked form waits on until the match
+// breaks or the output ends.
 const maskIdle = 30 * time.Millisecond
 
 // definitions gathers the variables to inject, from -s, reference files
