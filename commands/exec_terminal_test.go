@@ -392,9 +392,17 @@ func TestExecTerminalModes(t *testing.T) {
 // in a loop of sleeps: dash starts sleep with vfork, and a Ctrl-Z that
 // stops the new sleep before it execs leaves dash in the kernel's vfork
 // wait (state D), never stopped, with or without prefect-secrets.
+//
+// Where the command shares prefect-secrets' process group (stdin not the
+// terminal), fg continues both at once, and the pty takes the terminal's
+// new size a moment after the command runs again, with the SIGWINCH a
+// program redraws on: so the command looks for up to 5 s (after fg, no
+// Ctrl-Z comes to stop a sleep) before it shows the size.
 const suspendChild = `echo $$ > child
 echo "ready $V"
 read go < go
+i=0
+while [ "$(stty size <&2)" != "40 132" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 echo "size $(stty size <&2)"
 echo "done $V"
 `
